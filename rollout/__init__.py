@@ -1,0 +1,1 @@
+"""rollout: the programme rules and adapters behind the Digital Health Hubs rollout."""

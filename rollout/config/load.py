@@ -1,0 +1,154 @@
+"""Read config/waves.toml into a Programme, or raise an InputError naming the file and every bad key."""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from rollout.config.schema import Programme
+from rollout.errors import InputError
+
+DEFAULT_CONFIG_PATH = Path("config/waves.toml")
+
+
+def load_programme(path: Path | str = DEFAULT_CONFIG_PATH) -> Programme:
+    path = Path(path)
+    source = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(source, ["file not found"]) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(source, [f"not UTF-8 text ({exc.reason})"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(source, [f"not valid TOML: {exc}"]) from None
+    return programme_from_dict(raw, source)
+
+
+def programme_from_dict(raw: dict[str, Any], source: str) -> Programme:
+    try:
+        programme = Programme.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(source, sorted(_describe(exc), key=_natural)) from None
+    problems = list(cross_reference_problems(programme))
+    if not problems:
+        problems = list(_planning_problems(programme))
+    if problems:
+        raise InputError(source, problems)
+    return programme
+
+
+def _planning_problems(programme: Programme) -> Iterator[str]:
+    # Imported here: the planner depends on the schema, and validation should catch a wave too short to plan.
+    from rollout.planner import PlanError, plan
+
+    for wave in programme.waves:
+        try:
+            plan(wave, programme)
+        except PlanError as exc:
+            yield from exc.problems
+
+
+def _describe(exc: ValidationError) -> Iterator[str]:
+    for error in exc.errors(include_url=False):
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif error["type"] == "missing":
+            message = "is required"
+        path = key_path(error["loc"])
+        yield f"{path}: {message}" if path else message
+
+
+def key_path(loc: Iterable[int | str]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part.startswith(("function-", "tagged-union")):
+            continue
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def _natural(line: str) -> tuple[str, ...]:
+    return tuple(line.split(":", 1))
+
+
+def _duplicates(values: Iterable[Any]) -> set[Any]:
+    return {value for value, count in Counter(values).items() if count > 1}
+
+
+def cross_reference_problems(p: Programme) -> Iterator[str]:
+    """Problems pydantic cannot see one field at a time: ids, references between sections, overlaps."""
+    for name, ids in (
+        ("roles", [r.id for r in p.roles]),
+        ("sectors", [s.id for s in p.sectors]),
+        ("lcps", [lcp.id for lcp in p.lcps]),
+        ("waves", [w.id for w in p.waves]),
+    ):
+        for i, value in enumerate(ids):
+            if value in _duplicates(ids) and ids.index(value) != i:
+                yield f"{name}[{i}].id: duplicate id {value!r}"
+
+    stage_numbers = [s.number for s in p.stages]
+    if sorted(stage_numbers) != list(range(1, len(stage_numbers) + 1)):
+        yield f"stages: numbers must run 1..{len(stage_numbers)} without gaps, got {sorted(stage_numbers)}"
+
+    numbers = [w.number for w in p.workshops]
+    if sorted(numbers) != list(range(1, len(numbers) + 1)):
+        yield f"workshops: numbers must run 1..{len(numbers)} without gaps or repeats, got {sorted(numbers)}"
+
+    last = max(numbers)
+    for i, workshop in enumerate(p.workshops):
+        where = f"workshops[{i}]"
+        for j, sector in enumerate(workshop.audience.sectors):
+            if sector not in p.sector_ids:
+                yield f"{where}.audience.sectors[{j}]: unknown sector {sector!r}"
+        for j, role in enumerate(workshop.audience.roles):
+            if role not in p.role_ids:
+                yield f"{where}.audience.roles[{j}]: unknown role {role!r}"
+        for j, action in enumerate(workshop.actions):
+            if action.due.anchor == "next_workshop" and workshop.number == last:
+                yield f"{where}.actions[{j}].due: the last workshop has no next workshop"
+
+    levels = [level.after_days for level in p.escalation.levels]
+    if levels != sorted(levels) or _duplicates(levels):
+        yield "escalation.levels: after_days must increase from one level to the next"
+
+    lcp_ids = {lcp.id for lcp in p.lcps}
+    for i, wave in enumerate(p.waves):
+        for j, lcp in enumerate(wave.lcps):
+            if lcp not in lcp_ids:
+                yield f"waves[{i}].lcps[{j}]: unknown LCP {lcp!r}"
+        for j, lcp in enumerate(wave.lcps):
+            if wave.lcps.index(lcp) != j:
+                yield f"waves[{i}].lcps[{j}]: LCP {lcp!r} is listed twice"
+        for j, override in enumerate(wave.overrides):
+            if override.workshop not in numbers:
+                yield f"waves[{i}].overrides[{j}].workshop: no workshop number {override.workshop}"
+            elif not wave.start <= override.date <= wave.end:
+                yield f"waves[{i}].overrides[{j}].date: {override.date} is outside the wave ({wave.start} to {wave.end})"
+        override_numbers = [o.workshop for o in wave.overrides]
+        for j, number in enumerate(override_numbers):
+            if override_numbers.index(number) != j:
+                yield f"waves[{i}].overrides[{j}].workshop: workshop {number} is overridden twice"
+        for j, number in enumerate(wave.cancelled_workshops):
+            if number not in numbers:
+                yield f"waves[{i}].cancelled_workshops[{j}]: no workshop number {number}"
+
+    for i, first in enumerate(p.waves):
+        for j in range(i + 1, len(p.waves)):
+            second = p.waves[j]
+            shared = sorted(set(first.lcps) & set(second.lcps))
+            if shared and first.start <= second.end and second.start <= first.end:
+                yield (
+                    f"waves[{j}]: overlaps waves[{i}] ({first.id}) for LCP {', '.join(map(repr, shared))}; "
+                    "an LCP can be in one wave at a time"
+                )

@@ -1,0 +1,243 @@
+"""Tables. Every timestamp is UTC and tz-aware; every change a person makes is stored with who and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from rollout.db.types import (
+    UTCDateTime,
+    created_at,
+    email_str,
+    intpk,
+    json_data,
+    name_str,
+    short_str,
+    str_id,
+    utc_time,
+    utcnow,
+)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Lcp(Base):
+    """A Local Care Partnership, mirrored from config/waves.toml so rows can refer to it."""
+
+    __tablename__ = "lcp"
+    id: Mapped[str_id]
+    name: Mapped[name_str]
+    lead_name: Mapped[name_str]
+    lead_email: Mapped[email_str]
+
+
+class Wave(Base):
+    __tablename__ = "wave"
+    id: Mapped[str_id]
+    name: Mapped[name_str]
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    approved_at: Mapped[utc_time | None]
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    workshops: Mapped[list[Workshop]] = relationship(back_populates="wave", order_by="Workshop.number")
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    __table_args__ = (UniqueConstraint("lcp_id", "name"),)
+    id: Mapped[intpk]
+    lcp_id: Mapped[str] = mapped_column(ForeignKey("lcp.id"), index=True)
+    name: Mapped[name_str]
+    sector: Mapped[short_str]
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    hub_interest: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[utc_time] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    contacts: Mapped[list[Contact]] = relationship(back_populates="organisation", order_by="Contact.email")
+    hub: Mapped[Hub | None] = relationship(back_populates="organisation")
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[name_str]
+    email: Mapped[email_str] = mapped_column(unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[utc_time] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    organisation: Mapped[Organisation] = relationship(back_populates="contacts")
+
+
+class Hub(Base):
+    """An organisation that is a Digital Health Hub, at one of the configured stages."""
+
+    __tablename__ = "hub"
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), unique=True)
+    stage: Mapped[int] = mapped_column(Integer)
+    stage_since: Mapped[utc_time]
+    created_at: Mapped[created_at]
+    organisation: Mapped[Organisation] = relationship(back_populates="hub")
+    history: Mapped[list[HubStageChange]] = relationship(order_by="HubStageChange.changed_at")
+
+
+class HubStageChange(Base):
+    __tablename__ = "hub_stage_change"
+    id: Mapped[intpk]
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hub.id"), index=True)
+    from_stage: Mapped[int | None] = mapped_column(Integer)
+    to_stage: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[utc_time]
+    changed_by: Mapped[name_str]
+    source: Mapped[short_str]  # import | cli | checkin
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Workshop(Base):
+    __tablename__ = "workshop"
+    __table_args__ = (UniqueConstraint("wave_id", "number"),)
+    id: Mapped[intpk]
+    wave_id: Mapped[str] = mapped_column(ForeignKey("wave.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[name_str]
+    starts_at: Mapped[utc_time]
+    ends_at: Mapped[utc_time]
+    format: Mapped[short_str]
+    venue: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[short_str] = mapped_column(default="planned")  # planned | scheduled | cancelled
+    event_id: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[utc_time] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    wave: Mapped[Wave] = relationship(back_populates="workshops")
+    invitations: Mapped[list[Invitation]] = relationship(back_populates="workshop")
+
+
+class Invitation(Base):
+    """A contact on a workshop's attendee list, with their latest response."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("workshop_id", "contact_id"),)
+    id: Mapped[intpk]
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
+    status: Mapped[short_str] = mapped_column(default="invited")  # invited | removed
+    invited_at: Mapped[created_at]
+    removed_at: Mapped[utc_time | None]
+    response: Mapped[short_str] = mapped_column(default="none")  # none | accepted | tentative | declined
+    responded_at: Mapped[utc_time | None]
+    workshop: Mapped[Workshop] = relationship(back_populates="invitations")
+    contact: Mapped[Contact] = relationship()
+
+
+class ResponseChange(Base):
+    __tablename__ = "response_change"
+    id: Mapped[intpk]
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id"), index=True)
+    response: Mapped[short_str]
+    responded_at: Mapped[utc_time | None]
+    recorded_at: Mapped[created_at]
+
+
+class Action(Base):
+    """A follow-up action a workshop set for an LCP lead or one organisation."""
+
+    __tablename__ = "action"
+    id: Mapped[intpk]
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id"), index=True)
+    lcp_id: Mapped[str] = mapped_column(ForeignKey("lcp.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner_role: Mapped[short_str]  # lcp_lead | each_partner | each_hub
+    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[short_str] = mapped_column(default="open", index=True)  # open | done
+    overdue_since: Mapped[dt.date | None] = mapped_column(Date)
+    done_at: Mapped[utc_time | None]
+    done_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[created_at]
+    workshop: Mapped[Workshop] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    history: Mapped[list[ActionChange]] = relationship(order_by="ActionChange.changed_at")
+
+
+class ActionChange(Base):
+    __tablename__ = "action_change"
+    id: Mapped[intpk]
+    action_id: Mapped[int] = mapped_column(ForeignKey("action.id"), index=True)
+    status: Mapped[short_str]
+    changed_at: Mapped[utc_time]
+    changed_by: Mapped[name_str]
+    source: Mapped[short_str]  # reconcile | cli | checkin
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Escalation(Base):
+    """One stall of one hub, from the day it began until progress resolves it; climbs the ladder level by level."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (UniqueConstraint("hub_id", "stalled_since", "reason"),)
+    id: Mapped[intpk]
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hub.id"), index=True)
+    reason: Mapped[short_str]  # no_progress | overdue_actions
+    stalled_since: Mapped[dt.date] = mapped_column(Date)
+    level: Mapped[int] = mapped_column(Integer, default=0)  # highest level notified; 0 = none yet
+    status: Mapped[short_str] = mapped_column(default="open", index=True)  # open | acknowledged | snoozed | closed
+    snoozed_until: Mapped[dt.date | None] = mapped_column(Date)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_at: Mapped[utc_time | None]
+    closed_at: Mapped[utc_time | None]
+    closed_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[created_at]
+    hub: Mapped[Hub] = relationship()
+    notices: Mapped[list[EscalationNotice]] = relationship(order_by="EscalationNotice.level")
+
+
+class EscalationNotice(Base):
+    __tablename__ = "escalation_notice"
+    __table_args__ = (UniqueConstraint("escalation_id", "level"),)
+    id: Mapped[intpk]
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalation.id"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    sent_to: Mapped[short_str]  # hub_contact | lcp_lead | programme_manager
+    message_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[created_at]
+
+
+class OutboundMessage(Base):
+    """The outbox: every intended event change or email, once, under a deterministic idempotency key."""
+
+    __tablename__ = "outbound_message"
+    id: Mapped[intpk]
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[short_str]  # event.create | event.update | event.cancel | mail
+    purpose: Mapped[short_str]  # invitation, reminder, follow_up, escalation, digest, ...
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    payload: Mapped[json_data]
+    status: Mapped[short_str] = mapped_column(default="pending", index=True)
+    # pending | sending | sent | failed | dropped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[utc_time | None]
+    stale_after: Mapped[utc_time | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(100))
+    provider_id: Mapped[str | None] = mapped_column(String(300))
+    wave_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    lcp_id: Mapped[str | None] = mapped_column(String(64))
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshop.id"))
+    created_at: Mapped[created_at]
+    sent_at: Mapped[utc_time | None]
+
+
+class DigestSnapshot(Base):
+    """The figures a weekly digest reported, kept for next week's week-over-week change."""
+
+    __tablename__ = "digest_snapshot"
+    id: Mapped[intpk]
+    week_start: Mapped[dt.date] = mapped_column(Date, unique=True)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[created_at]
