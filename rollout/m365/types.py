@@ -1,0 +1,102 @@
+"""What the rest of rollout says to Microsoft 365, in plain data. Nothing here imports O365 or msal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A workshop as a calendar event in the organiser's mailbox. start/end are tz-aware."""
+
+    subject: str
+    body_html: str
+    start: dt.datetime
+    end: dt.datetime
+    timezone: str  # IANA name, e.g. Europe/London; sent to Graph as its Windows equivalent where needed
+    attendees: tuple[Recipient, ...]
+    location: str | None = None
+    online: bool = False  # Teams meeting
+    hide_attendees: bool = True
+    response_requested: bool = True
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MailSpec:
+    to: tuple[Recipient, ...]
+    subject: str
+    text: str
+    html: str
+    cc: tuple[Recipient, ...] = ()
+
+
+Response = Literal["none", "accepted", "tentative", "declined"]
+
+
+@dataclass(frozen=True)
+class AttendeeResponse:
+    email: str
+    response: Response
+    responded_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class EventState:
+    event_id: str
+    is_cancelled: bool
+    attendees: tuple[AttendeeResponse, ...] = field(default_factory=tuple)
+
+
+class GraphError(Exception):
+    """A failure Microsoft Graph reported. `code` is Graph's error code (e.g. ErrorInvalidRecipients)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        self.status = status
+        self.code = code
+        super().__init__(f"Graph {status} {code}: {message}")
+
+
+class PermanentGraphError(GraphError):
+    """Retrying will not help: invalid recipient, mailbox outside the app's scope, bad request."""
+
+
+class TransientGraphError(GraphError):
+    """Throttling, outage or dropped connection that outlasted the gateway's own retries."""
+
+
+class NotFoundGraphError(PermanentGraphError):
+    """The item does not exist (or no longer exists)."""
+
+
+class Gateway(Protocol):
+    """The only door to Microsoft 365. Every method is safe to call again after a crash or a retry."""
+
+    def create_event(self, spec: EventSpec, transaction_id: str) -> str:
+        """Create the event and send invitations; the same transaction_id never makes a second event.
+        Returns the Graph event id."""
+        ...
+
+    def update_event(self, event_id: str, spec: EventSpec) -> None:
+        """PATCH time, location, body and attendees to match `spec`; Outlook notifies attendees as it does."""
+        ...
+
+    def cancel_event(self, event_id: str, comment: str) -> None:
+        """Cancel and notify attendees; cancelling an already cancelled or deleted event is not an error."""
+        ...
+
+    def get_event(self, event_id: str) -> EventState:
+        """The event's cancellation state and every attendee's response (all pages)."""
+        ...
+
+    def send_mail(self, mail: MailSpec, idempotency_key: str) -> str:
+        """Send exactly once per key across crashes and retries; returns the sent message's id."""
+        ...
