@@ -102,8 +102,11 @@ def plan(wave: Wave, programme: Programme) -> list[WorkshopSlot]:
         late = [a for a in actions if a.due <= day]
         if late:
             raise PlanError(
-                [f"waves[{wave_index}]: action {a.title!r} of workshop {spec.number} would be due on {a.due}, "
-                 f"not after the workshop ({day})" for a in late]
+                [
+                    f"waves[{wave_index}]: action {a.title!r} of workshop {spec.number} would be due on {a.due}, "
+                    f"not after the workshop ({day})"
+                    for a in late
+                ]
             )
         slots.append(
             WorkshopSlot(
@@ -124,17 +127,17 @@ def plan(wave: Wave, programme: Programme) -> list[WorkshopSlot]:
     return slots
 
 
-def _workshop_dates(
-    wave: Wave, programme: Programme, specs: list[WorkshopSpec], cal: WorkingCalendar
-) -> list[dt.date]:
+def _workshop_dates(wave: Wave, programme: Programme, specs: list[WorkshopSpec], cal: WorkingCalendar) -> list[dt.date]:
     schedule = programme.schedule
     first = wave.start + dt.timedelta(days=schedule.lead_in_days)
     last = wave.end - dt.timedelta(days=schedule.lead_out_days)
     if last < first:
         wave_index = programme.waves.index(wave)
         raise PlanError(
-            [f"waves[{wave_index}]: too short for its workshops: {wave.start} to {wave.end} leaves no room "
-             f"after schedule.lead_in_days ({schedule.lead_in_days}) and lead_out_days ({schedule.lead_out_days})"]
+            [
+                f"waves[{wave_index}]: too short for its workshops: {wave.start} to {wave.end} leaves no room "
+                f"after schedule.lead_in_days ({schedule.lead_in_days}) and lead_out_days ({schedule.lead_out_days})"
+            ]
         )
     overrides = {o.workshop: o.date for o in wave.overrides}
     span = (last - first).days

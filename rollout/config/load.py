@@ -134,7 +134,9 @@ def cross_reference_problems(p: Programme) -> Iterator[str]:
             if override.workshop not in numbers:
                 yield f"waves[{i}].overrides[{j}].workshop: no workshop number {override.workshop}"
             elif not wave.start <= override.date <= wave.end:
-                yield f"waves[{i}].overrides[{j}].date: {override.date} is outside the wave ({wave.start} to {wave.end})"
+                yield (
+                    f"waves[{i}].overrides[{j}].date: {override.date} is outside the wave ({wave.start} to {wave.end})"
+                )
         override_numbers = [o.workshop for o in wave.overrides]
         for j, number in enumerate(override_numbers):
             if override_numbers.index(number) != j:

@@ -40,6 +40,7 @@ class Holidays(Strict):
 class ProgrammeInfo(Strict):
     name: Annotated[str, Field(min_length=1)]
     timezone: str
+    time_label: str | None = None  # how emails name local time, e.g. "UK time"; the zone name when unset
     holidays: Holidays
     organiser_mailbox: Email
     require_approval: bool = True

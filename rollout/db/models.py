@@ -118,20 +118,23 @@ class Workshop(Base):
 
 
 class Invitation(Base):
-    """A contact on a workshop's attendee list, with their latest response."""
+    """Someone on a workshop's attendee list (a partner contact or an LCP lead), with their latest response."""
 
     __tablename__ = "invitation"
-    __table_args__ = (UniqueConstraint("workshop_id", "contact_id"),)
+    __table_args__ = (UniqueConstraint("workshop_id", "email"),)
     id: Mapped[intpk]
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id"), index=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
+    email: Mapped[email_str]
+    name: Mapped[name_str]
+    lcp_id: Mapped[str] = mapped_column(ForeignKey("lcp.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"), index=True)  # None for LCP leads
     status: Mapped[short_str] = mapped_column(default="invited")  # invited | removed
     invited_at: Mapped[created_at]
     removed_at: Mapped[utc_time | None]
     response: Mapped[short_str] = mapped_column(default="none")  # none | accepted | tentative | declined
     responded_at: Mapped[utc_time | None]
     workshop: Mapped[Workshop] = relationship(back_populates="invitations")
-    contact: Mapped[Contact] = relationship()
+    contact: Mapped[Contact | None] = relationship()
 
 
 class ResponseChange(Base):

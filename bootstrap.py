@@ -1,0 +1,44 @@
+"""Set up .venv with the locked dependencies and this project. Needs only Python 3.11 and pip.
+
+    python3.11 bootstrap.py
+
+Re-running is fast: nothing is installed again unless requirements.lock or pyproject.toml changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".rollout-installed"
+
+
+def main() -> int:
+    if sys.version_info[:2] != (3, 11):
+        print(f"bootstrap: rollout needs Python 3.11, this is {sys.version.split()[0]}", file=sys.stderr)
+        return 2
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        print(f"bootstrap: creating {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256(
+        (ROOT / "requirements.lock").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+    ).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        return 0
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
+    print("bootstrap: installing locked dependencies (requirements.lock)")
+    subprocess.run([*pip, "--requirement", str(ROOT / "requirements.lock")], check=True)
+    subprocess.run([*pip, "--no-deps", "--editable", str(ROOT)], check=True)
+    STAMP.write_text(digest)
+    print("bootstrap: ready: .venv/bin/rollout --help")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""What every command shares: the --config option, the database, output for people and for machines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from rollout import settings
+from rollout.config import Programme, load_programme
+from rollout.db.migrate import current_revision, head_revision, upgrade
+from rollout.db.session import make_engine, session_factory
+from rollout.errors import InputError
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Programme file (default: $ROLLOUT_CONFIG or config/waves.toml)."),
+]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def programme(config: Path | None) -> Programme:
+    return load_programme(config or settings.config_path())
+
+
+def database() -> tuple[Engine, sessionmaker[Session]]:
+    """The application database, created on first use; a database behind the code must be upgraded on purpose."""
+    engine = make_engine()
+    if not inspect(engine).get_table_names():
+        upgrade(engine)
+    elif current_revision(engine) != head_revision(engine):
+        raise InputError(
+            engine.url.render_as_string(hide_password=True),
+            [
+                f"schema is at revision {current_revision(engine)}, this version needs {head_revision(engine)}: "
+                "run `rollout db upgrade`"
+            ],
+        )
+    return engine, session_factory(engine)

@@ -1,0 +1,55 @@
+"""`rollout status`: where the data lives and where the programme stands, at a glance."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from sqlalchemy import func, select
+
+from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.db import models
+from rollout.db.migrate import current_revision
+
+
+def status(config: ConfigOption = None) -> None:
+    """Show the config, the database and counts of partners, hubs, workshops and outbound messages."""
+    loaded = programme(config)
+    engine, sessions = database()
+    console.print(f"programme: {loaded.programme.name}")
+    console.print(f"database: {engine.url.render_as_string(hide_password=True)} (revision {current_revision(engine)})")
+    with sessions() as session:
+
+        def count(model: type[models.Base], *where: object) -> int:
+            return session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+
+        console.print(
+            f"partners: {count(models.Organisation)} organisations, "
+            f"{count(models.Contact, models.Contact.active.is_(True))} active contacts, {count(models.Hub)} hubs"
+        )
+        stages = dict(session.execute(select(models.Hub.stage, func.count()).group_by(models.Hub.stage)).tuples().all())
+        if stages:
+            console.print(
+                "hubs by stage: " + ", ".join(f"{s}: {stages.get(s, 0)}" for s in range(1, loaded.max_stage + 1))
+            )
+        table = Table(title="Waves")
+        for column in ("Wave", "Dates", "LCPs", "Workshops scheduled", "Cancelled", "Approved"):
+            table.add_column(column)
+        rows = {w.id: w for w in session.scalars(select(models.Wave))}
+        for wave in loaded.waves:
+            row = rows.get(wave.id)
+            scheduled = count(
+                models.Workshop, models.Workshop.wave_id == wave.id, models.Workshop.status == "scheduled"
+            )
+            cancelled = count(
+                models.Workshop, models.Workshop.wave_id == wave.id, models.Workshop.status == "cancelled"
+            )
+            approved = f"{row.approved_at:%Y-%m-%d} by {row.approved_by}" if row and row.approved_at else "-"
+            table.add_row(
+                wave.id, f"{wave.start} to {wave.end}", ", ".join(wave.lcps), str(scheduled), str(cancelled), approved
+            )
+        console.print(table)
+        outbox = dict(
+            session.execute(select(models.OutboundMessage.status, func.count()).group_by(models.OutboundMessage.status))
+            .tuples()
+            .all()
+        )
+        console.print("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(outbox.items())) or "empty"))

@@ -1,0 +1,88 @@
+"""Shared fixtures: the real programme config, an isolated migrated database per test, the CLI in-process."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from rollout.config import Programme, load_programme
+from rollout.db.migrate import upgrade
+from rollout.db.session import make_engine, session_factory
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "config" / "waves.toml"
+SAMPLE_PARTNERS = ROOT / "config" / "sample_partners.csv"
+
+
+@pytest.fixture(scope="session")
+def programme() -> Programme:
+    return load_programme(CONFIG)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per session; each test gets a copy (running migrations per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "rollout.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_template: Path) -> Path:
+    """An isolated ROLLOUT_DATA_DIR holding a freshly migrated database."""
+    directory = tmp_path / "var"
+    directory.mkdir()
+    shutil.copy(migrated_template, directory / "rollout.db")
+    monkeypatch.setenv("ROLLOUT_DATA_DIR", str(directory))
+    monkeypatch.delenv("ROLLOUT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ROLLOUT_CONFIG", str(CONFIG))
+    return directory
+
+
+@pytest.fixture
+def engine(data_dir: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{data_dir / 'rollout.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run `rollout ARGS...` in-process, exactly as the console script does, and capture its output."""
+    from rollout.cli.main import app
+
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "argv", ["rollout", *args])
+        code = 0
+        try:
+            app()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run
