@@ -1,0 +1,1 @@
+"""Prefect deployments: schedules and parameters for the flows."""
