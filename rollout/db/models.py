@@ -236,6 +236,15 @@ class OutboundMessage(Base):
     sent_at: Mapped[utc_time | None]
 
 
+class DeliveryLease(Base):
+    """Who may deliver the outbox now: one deliverer at a time, so no message is ever sent by two at once."""
+
+    __tablename__ = "delivery_lease"
+    name: Mapped[str_id]
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[utc_time]
+
+
 class DigestSnapshot(Base):
     """The figures a weekly digest reported, kept for next week's week-over-week change."""
 

@@ -1,0 +1,69 @@
+"""`launch-wave`: plan a wave, show the plan, ask for approval, send the workshop invitations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, get_run_logger, pause_flow_run
+from prefect.exceptions import FlowPauseTimeout
+from prefect.input import RunInput
+
+from flows.run_tags import tag_this_run
+from rollout.db.types import utcnow
+from rollout.delivery import DeliveryReport
+from tasks.artifacts import publish_wave_plan
+from tasks.delivery import deliver_outbox
+from tasks.launch import persist_wave_plan, queue_invitations, record_approval
+from tasks.programme import load_programme_file
+
+
+class WaveApproval(RunInput):
+    approve: bool = False
+    approved_by: str = ""
+    note: str = ""
+
+
+@flow(name="launch-wave", flow_run_name="{wave} · launch", log_prints=False)
+def launch_wave(
+    wave: str,
+    dry_run: bool = False,
+    require_approval: bool | None = None,
+    as_of: dt.datetime | None = None,
+    approval_timeout_s: int = 86_400,
+    approval_poll_s: int = 10,
+    config_path: str | None = None,
+) -> dict[str, object]:
+    """Launch `wave`. Safe to re-run: existing events are updated, never duplicated."""
+    logger = get_run_logger()
+    now = as_of or utcnow()
+    programme = load_programme_file(config_path)
+    tag_this_run(f"wave:{wave}", *(f"lcp:{lcp}" for lcp in programme.wave(wave).lcps))
+    launch = persist_wave_plan(programme, wave, now)
+    publish_wave_plan(launch, programme, dry_run)
+    summary: dict[str, object] = {"wave": wave, "changes": len(launch.intents), "invitations": launch.invitations}
+    if dry_run:
+        logger.info(
+            "dry run: %d calendar changes, %d invitations would be sent", len(launch.intents), launch.invitations
+        )
+        return {**summary, "outcome": "dry run: nothing sent"}
+    if not launch.intents:
+        logger.info("every workshop event already matches the plan")
+    needs_approval = programme.programme.require_approval if require_approval is None else require_approval
+    if needs_approval and launch.intents:
+        question = f"Approve sending {launch.invitations} invitations for {programme.wave(wave).name}?"
+        try:
+            answer = pause_flow_run(
+                wait_for_input=WaveApproval.with_initial_data(description=question, approve=False),
+                timeout=approval_timeout_s,
+                poll_interval=approval_poll_s,
+            )
+        except FlowPauseTimeout:
+            logger.warning("not approved within %d s: nothing sent", approval_timeout_s)
+            return {**summary, "outcome": "approval timed out: nothing sent"}
+        if not answer.approve:
+            logger.warning("rejected by %s: nothing sent (%s)", answer.approved_by or "the approver", answer.note)
+            return {**summary, "outcome": "rejected: nothing sent"}
+        record_approval(wave, answer.approved_by or "unnamed approver")
+    queued = queue_invitations(launch)
+    report: DeliveryReport = deliver_outbox(programme, as_of)
+    return {**summary, "queued": len(queued), "outcome": report.summary()}

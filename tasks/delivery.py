@@ -1,0 +1,44 @@
+"""The deliverer as a task: every flow drains the outbox through it, with progress visible in the Prefect UI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+from uuid import UUID
+
+from prefect import task
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.logging import get_run_logger
+
+from rollout.config import Programme
+from rollout.delivery import Deliverer, DeliveryReport, LeaseHeld
+from rollout.runtime import gateway, sessions
+
+
+# No task-level retries: transient Graph errors are retried per row inside the deliverer with backoff.
+@task(name="deliver-outbox", tags=["graph-delivery"])
+def deliver_outbox(programme: Programme, as_of: dt.datetime | None = None) -> DeliveryReport:
+    logger = get_run_logger()
+    deliverer = Deliverer(sessions(), gateway(programme), clock=(lambda: as_of) if as_of else None)
+    progress_id = cast(UUID, create_progress_artifact(progress=0.0, description="Outbox delivery"))
+    last_logged = [0]
+
+    def on_progress(report: DeliveryReport, total: int) -> None:
+        done = report.handled + report.retry_later
+        if total and progress_id:
+            update_progress_artifact(progress_id, progress=min(100.0, 100.0 * done / total))
+        if done - last_logged[0] >= 25 or done == total:
+            last_logged[0] = done
+            logger.info("outbox: %d of %d: %s", done, total, report.summary())
+
+    try:
+        report = deliverer.run(on_progress=on_progress)
+    except LeaseHeld as exc:
+        logger.warning("%s; its run will deliver what is queued", exc)
+        return DeliveryReport()
+    if progress_id:
+        update_progress_artifact(progress_id, progress=100.0)
+    logger.info("outbox delivered: %s", report.summary())
+    for failure in report.failures:
+        logger.error("not delivered: %s", failure)
+    return report

@@ -1,0 +1,34 @@
+"""Database side of a launch: persist the plan, then queue its intents."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import task
+
+from rollout.config import Programme
+from rollout.db.session import unit_of_work
+from rollout.db.types import utcnow
+from rollout.launch import LaunchPlan, prepare_launch, queue_launch
+from rollout.runtime import sessions
+
+
+@task(name="persist-wave-plan")
+def persist_wave_plan(programme: Programme, wave_id: str, as_of: dt.datetime) -> LaunchPlan:
+    with unit_of_work(sessions()) as session:
+        return prepare_launch(session, programme, wave_id, as_of)
+
+
+@task(name="queue-invitations")
+def queue_invitations(launch: LaunchPlan) -> list[str]:
+    with unit_of_work(sessions()) as session:
+        return queue_launch(session, launch)
+
+
+@task(name="record-approval")
+def record_approval(wave_id: str, approved_by: str) -> None:
+    from rollout.db import models
+
+    with unit_of_work(sessions()) as session:
+        wave = session.get_one(models.Wave, wave_id)
+        wave.approved_at, wave.approved_by = utcnow(), approved_by
