@@ -76,7 +76,12 @@ def plan(wave: Wave, programme: Programme) -> list[WorkshopSlot]:
     for (before, first), (after, second) in zip(
         zip(specs, dates, strict=True), list(zip(specs, dates, strict=True))[1:], strict=False
     ):
-        if cal.working_days_between(first, second) < gap:
+        if second <= first:
+            problems.append(
+                f"waves[{wave_index}]: workshop {after.number} ({second}) would not come after workshop "
+                f"{before.number} ({first}); workshops run in number order"
+            )
+        elif cal.working_days_between(first, second) < gap:
             problems.append(
                 f"waves[{wave_index}]: workshops {before.number} ({first}) and {after.number} ({second}) are "
                 f"less than schedule.min_gap_working_days ({gap}) working days apart"
@@ -89,7 +94,7 @@ def plan(wave: Wave, programme: Programme) -> list[WorkshopSlot]:
     if problems:
         raise PlanError(problems)
 
-    slots = []
+    slots, late = [], []
     for i, (spec, day) in enumerate(zip(specs, dates, strict=True)):
         override = overrides.get(spec.number)
         clock = override.start if override and override.start else spec.start
@@ -99,15 +104,13 @@ def plan(wave: Wave, programme: Programme) -> list[WorkshopSlot]:
             PlannedAction(spec.number, k, rule.title, rule.owner, due_date(rule, day, next_day, wave, cal))
             for k, rule in enumerate(spec.actions)
         )
-        late = [a for a in actions if a.due <= day]
-        if late:
-            raise PlanError(
-                [
-                    f"waves[{wave_index}]: action {a.title!r} of workshop {spec.number} would be due on {a.due}, "
-                    f"not after the workshop ({day})"
-                    for a in late
-                ]
-            )
+        where = f"workshops[{programme.workshops.index(spec)}]"
+        late += [
+            f"{where}.actions[{a.index}].due: {spec.actions[a.index].due.text!r} gives {a.due} "
+            f"in waves[{wave_index}], not after workshop {spec.number} ({day})"
+            for a in actions
+            if a.due <= day
+        ]
         slots.append(
             WorkshopSlot(
                 wave_id=wave.id,
@@ -124,6 +127,8 @@ def plan(wave: Wave, programme: Programme) -> list[WorkshopSlot]:
                 actions=actions,
             )
         )
+    if late:
+        raise PlanError(late)
     return slots
 
 
@@ -136,7 +141,8 @@ def _workshop_dates(wave: Wave, programme: Programme, specs: list[WorkshopSpec],
         raise PlanError(
             [
                 f"waves[{wave_index}]: too short for its workshops: {wave.start} to {wave.end} leaves no room "
-                f"after schedule.lead_in_days ({schedule.lead_in_days}) and lead_out_days ({schedule.lead_out_days})"
+                f"after schedule.lead_in_days ({schedule.lead_in_days}) "
+                f"and lead_out_days ({schedule.lead_out_days})"
             ]
         )
     overrides = {o.workshop: o.date for o in wave.overrides}
@@ -160,7 +166,11 @@ def _nearest_weekday(day: dt.date, weekday: int) -> dt.date:
 
 
 def due_date(
-    rule: ActionRule | DueRule, workshop_day: dt.date, next_day: dt.date | None, wave: Wave, cal: WorkingCalendar
+    rule: ActionRule | DueRule,
+    workshop_day: dt.date,
+    next_day: dt.date | None,
+    wave: Wave,
+    cal: WorkingCalendar,
 ) -> dt.date:
     due = rule.due if isinstance(rule, ActionRule) else rule
     if due.anchor == "workshop":

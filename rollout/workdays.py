@@ -13,7 +13,13 @@ class WorkingCalendar:
         try:
             self._holidays = holidays.country_holidays(country, subdiv=subdivision)
         except NotImplementedError:
-            raise ValueError(f"the holidays package knows no country {country!r}") from None
+            known = holidays.list_supported_countries()
+            if country not in known:
+                raise ValueError(f"the holidays package knows no country {country!r}") from None
+            raise ValueError(
+                f"the holidays package knows no subdivision {subdivision!r} of {country!r} "
+                f"(known: {', '.join(known[country])})"
+            ) from None
 
     def holiday_name(self, day: dt.date) -> str | None:
         name = self._holidays.get(day)
@@ -34,7 +40,7 @@ class WorkingCalendar:
         return day
 
     def add_working_days(self, day: dt.date, count: int) -> dt.date:
-        """Move `count` working days from `day` (negative goes back); `day` itself need not be a working day."""
+        """Move `count` working days from `day` (negative goes back); `day` need not be a working day."""
         step = dt.timedelta(days=1 if count >= 0 else -1)
         remaining = abs(count)
         while remaining:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
+import types
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from rollout.config.schema import Programme
 from rollout.errors import InputError
@@ -20,11 +23,13 @@ def load_programme(path: Path | str = DEFAULT_CONFIG_PATH) -> Programme:
     path = Path(path)
     source = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # -sig: editors that save a BOM
     except FileNotFoundError:
         raise InputError(source, ["file not found"]) from None
+    except OSError as exc:
+        raise InputError(source, [f"cannot read the file ({exc.strerror})"]) from None
     except UnicodeDecodeError as exc:
-        raise InputError(source, [f"not UTF-8 text ({exc.reason})"]) from None
+        raise InputError(source, [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(source, [f"not valid TOML: {exc}"]) from None
     return programme_from_dict(raw, source)
@@ -58,9 +63,13 @@ def _describe(exc: ValidationError) -> Iterator[str]:
     for error in exc.errors(include_url=False):
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown key"
+            message = "unknown key" + _did_you_mean(error["loc"])
         elif error["type"] == "missing":
             message = "is required"
+        elif error["type"] == "literal_error":
+            message = f"{error['input']!r} is not one of {error['ctx']['expected']}"
+        elif error["type"] == "string_pattern_mismatch":  # only ids have a pattern
+            message = f"{error['input']!r} is not an id: use a-z, 0-9, '-' and '_', not starting with - or _"
         path = key_path(error["loc"])
         yield f"{path}: {message}" if path else message
 
@@ -77,8 +86,32 @@ def key_path(loc: Iterable[int | str]) -> str:
     return text
 
 
-def _natural(line: str) -> tuple[str, ...]:
-    return tuple(line.split(":", 1))
+def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+    """' (did you mean 'waves'?)' when the unknown key at `loc` is a near miss for a key allowed there."""
+    model: Any = Programme
+    for part in loc[:-1]:
+        if isinstance(part, str):
+            model = _model_in(model)
+            field = model.model_fields.get(part) if model else None
+            if field is None:
+                return ""
+            model = field.annotation
+    model = _model_in(model)
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1) if model else []
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside an annotation such as list[Person], Audience or Holidays | None."""
+    while get_origin(annotation) in (Annotated, Union, types.UnionType, list):
+        annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _natural(line: str) -> tuple[tuple[Any, ...], str]:
+    """Sort key that puts waves[2] before waves[10]."""
+    path, _, message = line.partition(":")
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path)), message
 
 
 def _duplicates(values: Iterable[Any]) -> set[Any]:

@@ -1,4 +1,4 @@
-"""The shape of config/waves.toml. Field checks live here; cross-references live in checks.py."""
+"""The shape of config/waves.toml. Field checks live here; cross-references live in load.py."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rollout.addresses import Email
+from rollout.workdays import working_calendar
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -20,11 +21,23 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+CLOCK_HINT = "must be a 24-hour local time like 10:00"
+
+
 def parse_clock(value: str) -> dt.time:
     match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", value)
     if not match:
-        raise ValueError("must be a 24-hour local time like 10:00")
+        raise ValueError(CLOCK_HINT)
     return dt.time(int(match[1]), int(match[2]))
+
+
+def clock(value: object) -> object:
+    """A "HH:MM" string or a TOML local time; anything else (start = 10) is refused, not read as seconds."""
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, str):
+        return parse_clock(value)
+    raise ValueError(CLOCK_HINT)
 
 
 class Person(Strict):
@@ -35,6 +48,11 @@ class Person(Strict):
 class Holidays(Strict):
     country: Annotated[str, Field(min_length=2, max_length=3)]
     subdivision: str | None = None
+
+    @model_validator(mode="after")
+    def _known_to_holidays_package(self) -> Holidays:
+        working_calendar(self.country, self.subdivision)  # raises ValueError naming what it does not know
+        return self
 
 
 class ProgrammeInfo(Strict):
@@ -51,7 +69,7 @@ class ProgrammeInfo(Strict):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a tzdata folder, e.g. "Europe"
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
@@ -156,7 +174,7 @@ class WorkshopSpec(Strict):
     @field_validator("start", mode="before")
     @classmethod
     def _clock(cls, value: object) -> object:
-        return parse_clock(value) if isinstance(value, str) else value
+        return clock(value)
 
     @model_validator(mode="after")
     def _venue_matches_format(self) -> WorkshopSpec:
@@ -190,7 +208,7 @@ class Runs(Strict):
     @field_validator("reconcile_time", "digest_time", mode="before")
     @classmethod
     def _clock(cls, value: object) -> object:
-        return parse_clock(value) if isinstance(value, str) else value
+        return clock(value)
 
     @field_validator("reconcile_time", "digest_time")
     @classmethod
@@ -208,7 +226,7 @@ class WorkshopOverride(Strict):
     @field_validator("start", mode="before")
     @classmethod
     def _clock(cls, value: object) -> object:
-        return parse_clock(value) if isinstance(value, str) else value
+        return None if value is None else clock(value)
 
 
 class Wave(Strict):
@@ -223,7 +241,7 @@ class Wave(Strict):
     @model_validator(mode="after")
     def _end_after_start(self) -> Wave:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
         return self
 
 
