@@ -1,0 +1,88 @@
+"""`rollout launch WAVE` and `rollout approve WAVE`: the programme manager's main action, from the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from rollout.as_of import parse_as_of
+from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.cli.plan_cmd import PlanFormat, plan
+from rollout.errors import InputError, NotFoundError
+
+
+def launch(
+    wave: Annotated[str, typer.Argument(help="Wave id, e.g. wave-2.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan and what would be sent; send nothing.")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Pretend it is this date (YYYY-MM-DD) or date and time.")
+    ] = None,
+    approval: Annotated[
+        bool | None,
+        typer.Option("--approval/--no-approval", help="Pause for approval in the Prefect UI (default: from config)."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Launch a wave: plan it, publish the plan to Prefect, then invite each workshop's audience."""
+    loaded = programme(config)
+    try:
+        loaded.wave(wave)
+    except KeyError as exc:
+        raise NotFoundError("wave", [str(exc.args[0])]) from None
+    when = parse_as_of(as_of, loaded.programme.timezone) if as_of else None
+    database()
+    plan(wave, PlanFormat.table, config)
+    if (approval if approval is not None else loaded.programme.require_approval) and not dry_run:
+        console.print(
+            "This run pauses for approval: approve it in the Prefect UI (Provide input to resume) "
+            f"or with `rollout approve {wave} --by NAME` from another terminal using the same PREFECT_API_URL."
+        )
+    from flows.launch_wave import launch_wave  # Prefect loads only for commands that run flows
+
+    result = launch_wave(
+        wave=wave,
+        dry_run=dry_run,
+        require_approval=approval,
+        as_of=when,
+        config_path=str(config) if config else None,
+    )
+    console.print(f"{wave}: {result['outcome']}")
+
+
+def approve(
+    wave: Annotated[str, typer.Argument(help="Wave id whose launch is waiting for approval.")],
+    by: Annotated[str, typer.Option("--by", help="Who approves (recorded on the wave).")],
+    reject: Annotated[bool, typer.Option("--reject", help="Reject instead: nothing is sent.")] = False,
+    note: Annotated[str, typer.Option("--note", help="A note for the run log.")] = "",
+) -> None:
+    """Approve (or reject) a paused `launch-wave` run for WAVE."""
+    asyncio.run(_resume(wave, by, not reject, note))
+    console.print(f"{wave}: {'rejected' if reject else 'approved'} by {by}")
+
+
+async def _resume(wave: str, by: str, approve: bool, note: str) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+        FlowRunFilterTags,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.flow_runs import aresume_flow_run
+
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                tags=FlowRunFilterTags(all_=[f"wave:{wave}"]),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])),
+            )
+        )
+    if not runs:
+        raise InputError(f"wave {wave}", ["no launch run is waiting for approval"])
+    for run in runs:
+        await aresume_flow_run(run.id, run_input={"approve": approve, "approved_by": by, "note": note})
