@@ -34,9 +34,7 @@ def test_the_shipped_config_loads_with_three_waves_of_six_workshops() -> None:
     assert [w.number for w in programme.workshops_in_order] == [1, 2, 3, 4, 5, 6]
 
 
-def test_shipped_config_rewritten_by_the_test_toml_writer_still_loads(
-    raw: Raw, load_raw: Callable[[Raw], Any]
-) -> None:
+def test_shipped_config_rewritten_by_the_test_toml_writer_still_loads(raw: Raw, load_raw: Callable[[Raw], Any]) -> None:
     assert [w.id for w in load_raw(raw).waves] == ["wave-1", "wave-2", "wave-3"]
 
 
@@ -76,13 +74,9 @@ def test_an_lcp_in_two_overlapping_waves_is_rejected(raw: Raw, problems: Problem
     ]
 
 
-def test_wave_id_that_is_not_a_slug_is_rejected_saying_what_an_id_may_contain(
-    raw: Raw, problems: Problems
-) -> None:
+def test_wave_id_that_is_not_a_slug_is_rejected_saying_what_an_id_may_contain(raw: Raw, problems: Problems) -> None:
     _wave(raw, 0)["id"] = "Wave 1"
-    assert problems(raw) == [
-        "waves[0].id: 'Wave 1' is not an id: use a-z, 0-9, '-' and '_', not starting with - or _"
-    ]
+    assert problems(raw) == ["waves[0].id: 'Wave 1' is not an id: use a-z, 0-9, '-' and '_', not starting with - or _"]
 
 
 def test_wave_too_short_for_its_lead_in_and_lead_out_is_rejected(raw: Raw, problems: Problems) -> None:
@@ -93,9 +87,7 @@ def test_wave_too_short_for_its_lead_in_and_lead_out_is_rejected(raw: Raw, probl
     ]
 
 
-def test_wave_too_short_to_keep_workshops_the_minimum_gap_apart_is_rejected(
-    raw: Raw, problems: Problems
-) -> None:
+def test_wave_too_short_to_keep_workshops_the_minimum_gap_apart_is_rejected(raw: Raw, problems: Problems) -> None:
     _wave(raw, 0)["end"] = dt.date(2022, 12, 15)
     assert problems(raw) == [
         f"waves[0]: workshops {n} ({a}) and {n + 1} ({b}) are less than schedule.min_gap_working_days (10) "
@@ -128,9 +120,7 @@ def test_override_for_a_workshop_number_that_does_not_exist_is_rejected(raw: Raw
 
 def test_override_dated_outside_its_wave_is_rejected(raw: Raw, problems: Problems) -> None:
     _wave(raw, 0)["overrides"] = [{"workshop": 6, "date": dt.date(2023, 4, 4)}]
-    assert problems(raw) == [
-        "waves[0].overrides[0].date: 2023-04-04 is outside the wave (2022-10-01 to 2023-03-31)"
-    ]
+    assert problems(raw) == ["waves[0].overrides[0].date: 2023-04-04 is outside the wave (2022-10-01 to 2023-03-31)"]
 
 
 def test_override_on_the_boxing_day_substitute_bank_holiday_is_rejected(raw: Raw, problems: Problems) -> None:
@@ -156,9 +146,7 @@ def test_two_overrides_for_one_workshop_are_rejected_at_the_second(raw: Raw, pro
     assert problems(raw) == ["waves[0].overrides[1].workshop: workshop 3 is overridden twice"]
 
 
-def test_override_bringing_two_workshops_closer_than_the_minimum_gap_is_rejected(
-    raw: Raw, problems: Problems
-) -> None:
+def test_override_bringing_two_workshops_closer_than_the_minimum_gap_is_rejected(raw: Raw, problems: Problems) -> None:
     _wave(raw, 0)["overrides"] = [{"workshop": 2, "date": dt.date(2022, 10, 25)}]
     assert problems(raw) == [
         "waves[0]: workshops 1 (2022-10-18) and 2 (2022-10-25) are less than "
@@ -171,8 +159,7 @@ def test_override_moving_a_workshop_after_the_next_one_is_rejected_as_out_of_ord
 ) -> None:
     _wave(raw, 0)["overrides"] = [{"workshop": 2, "date": dt.date(2023, 1, 17)}]
     assert problems(raw) == [
-        "waves[0]: workshop 3 (2022-12-13) would not come after workshop 2 (2023-01-17); "
-        "workshops run in number order"
+        "waves[0]: workshop 3 (2022-12-13) would not come after workshop 2 (2023-01-17); workshops run in number order"
     ]
 
 
@@ -219,13 +206,9 @@ def test_audience_naming_an_unknown_sector_is_rejected(raw: Raw, problems: Probl
     assert problems(raw) == ["workshops[2].audience.sectors[0]: unknown sector 'charity'"]
 
 
-def test_audience_with_an_unknown_hub_status_is_rejected_listing_the_statuses(
-    raw: Raw, problems: Problems
-) -> None:
+def test_audience_with_an_unknown_hub_status_is_rejected_listing_the_statuses(raw: Raw, problems: Problems) -> None:
     _workshop(raw, 3)["audience"]["hub"] = ["prospective", "hubb"]
-    assert problems(raw) == [
-        "workshops[2].audience.hub[1]: 'hubb' is not one of 'hub', 'prospective' or 'none'"
-    ]
+    assert problems(raw) == ["workshops[2].audience.hub[1]: 'hubb' is not one of 'hub', 'prospective' or 'none'"]
 
 
 def test_stage_numbers_with_a_gap_are_rejected(raw: Raw, problems: Problems) -> None:
@@ -287,8 +270,7 @@ def test_holiday_subdivision_the_holidays_package_does_not_know_is_rejected_list
 ) -> None:
     raw["programme"]["holidays"]["subdivision"] = "YORKS"
     assert problems(raw) == [
-        "programme.holidays: the holidays package knows no subdivision 'YORKS' of 'GB' "
-        "(known: ENG, NIR, SCT, WLS)"
+        "programme.holidays: the holidays package knows no subdivision 'YORKS' of 'GB' (known: ENG, NIR, SCT, WLS)"
     ]
 
 
@@ -320,16 +302,12 @@ def test_workshop_time_of_25_00_is_rejected(raw: Raw, problems: Problems) -> Non
     assert problems(raw) == ["workshops[0].start: must be a 24-hour local time like 10:00"]
 
 
-def test_workshop_time_given_as_a_bare_number_is_rejected_not_read_as_seconds(
-    raw: Raw, problems: Problems
-) -> None:
+def test_workshop_time_given_as_a_bare_number_is_rejected_not_read_as_seconds(raw: Raw, problems: Problems) -> None:
     _workshop(raw, 1)["start"] = 10
     assert problems(raw) == ["workshops[0].start: must be a 24-hour local time like 10:00"]
 
 
-def test_workshop_time_given_as_a_toml_local_time_is_accepted(
-    raw: Raw, load_raw: Callable[[Raw], Any]
-) -> None:
+def test_workshop_time_given_as_a_toml_local_time_is_accepted(raw: Raw, load_raw: Callable[[Raw], Any]) -> None:
     _workshop(raw, 1)["start"] = dt.time(9, 30)
     assert load_raw(raw).workshops_in_order[0].start == dt.time(9, 30)
 
@@ -357,9 +335,7 @@ def test_unknown_digest_weekday_is_rejected_listing_the_weekdays(raw: Raw, probl
 
 def test_workshop_numbers_with_a_gap_are_rejected(raw: Raw, problems: Problems) -> None:
     _workshop(raw, 6)["number"] = 7
-    assert problems(raw) == [
-        "workshops: numbers must run 1..6 without gaps or repeats, got [1, 2, 3, 4, 5, 7]"
-    ]
+    assert problems(raw) == ["workshops: numbers must run 1..6 without gaps or repeats, got [1, 2, 3, 4, 5, 7]"]
 
 
 def test_venue_workshop_without_a_venue_is_rejected(raw: Raw, problems: Problems) -> None:
@@ -372,9 +348,7 @@ def test_teams_workshop_with_a_venue_is_rejected(raw: Raw, problems: Problems) -
     assert problems(raw) == ["workshops[0]: format 'teams' takes no venue"]
 
 
-def test_due_rule_that_is_not_understood_is_rejected_listing_the_accepted_forms(
-    raw: Raw, problems: Problems
-) -> None:
+def test_due_rule_that_is_not_understood_is_rejected_listing_the_accepted_forms(raw: Raw, problems: Problems) -> None:
     _workshop(raw, 1)["actions"][0]["due"] = "a week before the next workshop"
     assert problems(raw) == [
         "workshops[0].actions[0].due: due rule 'a week before the next workshop' is not understood; "
@@ -386,14 +360,11 @@ def test_due_rule_that_is_not_understood_is_rejected_listing_the_accepted_forms(
 def test_due_rule_before_its_own_workshop_is_rejected(raw: Raw, problems: Problems) -> None:
     _workshop(raw, 1)["actions"][0]["due"] = "2 days before the workshop"
     assert problems(raw) == [
-        "workshops[0].actions[0].due: due rule '2 days before the workshop' would fall before the workshop "
-        "that sets it"
+        "workshops[0].actions[0].due: due rule '2 days before the workshop' would fall before the workshop that sets it"
     ]
 
 
-def test_due_rule_before_the_next_workshop_on_the_last_workshop_is_rejected(
-    raw: Raw, problems: Problems
-) -> None:
+def test_due_rule_before_the_next_workshop_on_the_last_workshop_is_rejected(raw: Raw, problems: Problems) -> None:
     _workshop(raw, 6)["actions"][0]["due"] = "5 working days before the next workshop"
     assert problems(raw) == ["workshops[5].actions[0].due: the last workshop has no next workshop"]
 

@@ -67,9 +67,7 @@ def _value(value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         return _string(value)
-    if isinstance(
-        value, dt.datetime | dt.date | dt.time
-    ):  # TOML's date, time and datetime forms are ISO 8601
+    if isinstance(value, dt.datetime | dt.date | dt.time):  # TOML's date, time and datetime forms are ISO 8601
         return value.isoformat()
     if isinstance(value, list):
         return "[" + ", ".join(_value(item) for item in value) + "]"

@@ -114,9 +114,7 @@ def _christmas_wave(raw: Raw, preferred_weekday: str | None) -> Programme:
         raw["schedule"]["preferred_weekday"] = preferred_weekday
     raw["schedule"]["min_gap_working_days"] = 1
     for workshop in raw["workshops"]:  # the real "5 working days before the next workshop" needs wider gaps
-        workshop["actions"] = [
-            {"title": "Follow up", "owner": "lcp_lead", "due": "3 working days after the workshop"}
-        ]
+        workshop["actions"] = [{"title": "Follow up", "owner": "lcp_lead", "due": "3 working days after the workshop"}]
     raw["waves"] = [
         {
             "id": "xmas",
@@ -129,9 +127,7 @@ def _christmas_wave(raw: Raw, preferred_weekday: str | None) -> Programme:
     return programme_from_dict(raw, "test-config")
 
 
-def test_nominal_dates_on_the_christmas_and_new_year_bank_holidays_roll_forward(
-    raw: Raw, cal: WorkingCalendar
-) -> None:
+def test_nominal_dates_on_the_christmas_and_new_year_bank_holidays_roll_forward(raw: Raw, cal: WorkingCalendar) -> None:
     programme = _christmas_wave(raw, preferred_weekday=None)
     slots = plan(programme.wave("xmas"), programme)
     # nominal 2022-12-26 (Boxing Day) -> 12-27 (substitute) -> 12-28; nominal 2023-01-02 (substitute) -> 01-03

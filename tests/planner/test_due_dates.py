@@ -44,25 +44,23 @@ def test_rules_are_parsed_into_amount_unit_direction_and_anchor() -> None:
 
 
 def test_working_days_before_the_next_workshop(cal: WorkingCalendar) -> None:
-    assert _due(
-        "5 working days before the next workshop", dt.date(2022, 10, 18), dt.date(2022, 11, 15), cal
-    ) == (dt.date(2022, 11, 8))
+    assert _due("5 working days before the next workshop", dt.date(2022, 10, 18), dt.date(2022, 11, 15), cal) == (
+        dt.date(2022, 11, 8)
+    )
 
 
 def test_working_days_before_the_next_workshop_skip_the_new_year_and_christmas_holidays(
     cal: WorkingCalendar,
 ) -> None:
     # back from Thursday 2023-01-05: 01-04, 01-03, (01-02 holiday), 12-30, 12-29, 12-28
-    assert _due(
-        "5 working days before the next workshop", dt.date(2022, 12, 13), dt.date(2023, 1, 5), cal
-    ) == (dt.date(2022, 12, 28))
+    assert _due("5 working days before the next workshop", dt.date(2022, 12, 13), dt.date(2023, 1, 5), cal) == (
+        dt.date(2022, 12, 28)
+    )
 
 
 def test_working_days_after_the_workshop_skip_boxing_day_and_its_substitute(cal: WorkingCalendar) -> None:
     # 10 working days after 2022-12-13: ... 12-23 is the 8th, then 12-28 and 12-29
-    assert _due("10 working days after the workshop", dt.date(2022, 12, 13), None, cal) == dt.date(
-        2022, 12, 29
-    )
+    assert _due("10 working days after the workshop", dt.date(2022, 12, 13), None, cal) == dt.date(2022, 12, 29)
 
 
 def test_one_working_day_after_a_friday_is_the_monday(cal: WorkingCalendar) -> None:

@@ -21,9 +21,7 @@ def _dates(slots: list[WorkshopSlot]) -> list[str]:
     return [slot.local_date.isoformat() for slot in slots]
 
 
-def test_wave_one_has_six_workshops_on_working_days_inside_the_wave(
-    programme: Programme, cal: WorkingCalendar
-) -> None:
+def test_wave_one_has_six_workshops_on_working_days_inside_the_wave(programme: Programme, cal: WorkingCalendar) -> None:
     slots = plan(programme.wave("wave-1"), programme)
     assert [s.number for s in slots] == [1, 2, 3, 4, 5, 6]
     assert _dates(slots) == [
@@ -71,9 +69,7 @@ def test_slots_carry_the_workshop_spec_and_end_after_its_duration(programme: Pro
     assert not any(s.overridden or s.cancelled for s in slots)
 
 
-def test_every_wave_of_the_shipped_config_plans_inside_itself(
-    programme: Programme, cal: WorkingCalendar
-) -> None:
+def test_every_wave_of_the_shipped_config_plans_inside_itself(programme: Programme, cal: WorkingCalendar) -> None:
     for wave in programme.waves:
         slots = plan(wave, programme)
         assert len(slots) == 6

@@ -86,7 +86,5 @@ def test_subdivision_is_honoured(cal: WorkingCalendar) -> None:
 def test_unknown_country_and_subdivision_are_value_errors_naming_them() -> None:
     with pytest.raises(ValueError, match="knows no country 'XX'"):
         WorkingCalendar("XX")
-    with pytest.raises(
-        ValueError, match=r"knows no subdivision 'YORKS' of 'GB' \(known: ENG, NIR, SCT, WLS\)"
-    ):
+    with pytest.raises(ValueError, match=r"knows no subdivision 'YORKS' of 'GB' \(known: ENG, NIR, SCT, WLS\)"):
         WorkingCalendar("GB", "YORKS")
