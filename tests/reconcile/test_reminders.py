@@ -65,7 +65,7 @@ def test_nothing_once_the_workshop_has_started(world: World, programme: Programm
 
 
 def test_reminders_are_stale_when_their_window_closes(world: World, programme: Programme) -> None:
-    workshop, emails = setup(world)
+    workshop, _ = setup(world)
     now = local(d("2022-10-05"))
     (no_reply,) = workshop_reminders(world.snapshot(now), programme, now)
     assert no_reply.stale_after == local(d("2022-10-14"), 0)
