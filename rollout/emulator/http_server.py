@@ -42,6 +42,10 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         # The TLS handshake runs here, in the connection's own thread, so a slow or plain-HTTP client
         # cannot stall accept() for everyone else.
         connection: socket.socket = request
+        # Headers and body go out in separate writes; without NODELAY, Nagle holds the body back until the
+        # client's delayed ACK (~40 ms per request).
+        with contextlib.suppress(OSError):
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.tls is not None:
             try:
                 connection.settimeout(self.idle_timeout_s)
