@@ -1,4 +1,4 @@
-"""Creating and reading events: schema rules, transactionId dedupe, paging, time zones, Teams, hidden lists."""
+"""Creating and reading events: schema rules, transactionId dedupe, paging, time zones, Teams, hiding."""
 
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ def test_unknown_property_is_rejected_naming_it(graph: Graph) -> None:
     response = graph.post("/events", json=event_body(sendInvites=True))
 
     assert response.status_code == 400
-    assert "'sendInvites' does not exist on type 'microsoft.graph.event'" in response.json()["error"]["message"]
+    assert (
+        "'sendInvites' does not exist on type 'microsoft.graph.event'" in response.json()["error"]["message"]
+    )
 
 
 def test_unparseable_json_is_rejected(graph: Graph) -> None:
