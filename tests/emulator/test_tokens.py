@@ -110,3 +110,9 @@ def test_missing_bearer_token_is_refused(emu: GraphEmulator) -> None:
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "InvalidAuthenticationToken"
+
+
+def test_secrets_with_url_special_characters_work(emu: GraphEmulator) -> None:
+    emu.register_app(TENANT, "special-client", "a+b/c=d:e%f g~", ["organiser@example.org"])
+
+    assert token_for(emu, "special-client", "a+b/c=d:e%f g~")
