@@ -1,4 +1,4 @@
-"""Mailbox scope (RBAC for Applications), app-only rules, and Exchange's concurrency and send-rate throttles."""
+"""Mailbox scope (RBAC for Applications), app-only rules, and the concurrency and send-rate throttles."""
 
 from __future__ import annotations
 
