@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 from typing import Any
@@ -27,6 +28,8 @@ from rollout.emulator.state import State
 from rollout.emulator.timezones import parse_query_instant
 
 EVENT_TYPE = "microsoft.graph.event"
+# Each mailbox has one calendar here; its id is opaque like Exchange's (and the same in every mailbox).
+CALENDAR_ID = base64.urlsafe_b64encode(b"\x00\x01calendar:default").decode()
 
 
 def _reply(call: GraphCall, status: int, event: Event) -> Response:
@@ -261,10 +264,9 @@ def delete(call: GraphCall, event_id: str) -> Response:
     return Response.empty(204)
 
 
-def calendar(call: GraphCall) -> Response:
-    data = {
-        "@odata.context": call.context("calendar/$entity"),
-        "id": "calendar-" + call.mailbox,
+def _calendar_json(call: GraphCall) -> dict[str, Any]:
+    return {
+        "id": CALENDAR_ID,
         "name": "Calendar",
         "color": "auto",
         "isDefaultCalendar": True,
@@ -273,7 +275,16 @@ def calendar(call: GraphCall) -> Response:
         "canViewPrivateItems": True,
         "owner": {"name": call.mailbox, "address": call.mailbox},
     }
-    return Response.json(200, data)
+
+
+def calendar(call: GraphCall, calendar_id: str | None = None) -> Response:
+    if calendar_id is not None and calendar_id != CALENDAR_ID:
+        raise not_found()
+    return Response.json(200, {"@odata.context": call.context("calendar/$entity"), **_calendar_json(call)})
+
+
+def calendars(call: GraphCall) -> Response:
+    return Response.json(200, {"@odata.context": call.context("calendars"), "value": [_calendar_json(call)]})
 
 
 RESPONSE_NAMES = {"accepted", "tentativelyaccepted", "declined", "none", "notresponded"}
