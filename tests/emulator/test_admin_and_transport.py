@@ -231,3 +231,14 @@ def test_serve_forever_prints_how_to_point_the_gateway_at_it() -> None:
     assert stats.status_code == 200
     assert not worker.is_alive()
     assert "stopped" in out.getvalue()
+
+
+def test_a_new_run_starts_with_empty_mailbox_folders(tmp_path: Path) -> None:
+    stale = tmp_path / "mailboxes" / "a@example.org" / "0001-mail.eml"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("from an earlier run")
+
+    emulator = start_emulator(data_dir=tmp_path)
+    emulator.stop()
+
+    assert not stale.exists()
