@@ -23,25 +23,15 @@ _EVENT_ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
 ]
 
 ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
-    # The default calendar is reachable as /calendar/... and as /calendars/{its id}/...
-    *[(method, ("calendars", ANY, *pattern), handler) for method, pattern, handler in _EVENT_ROUTES],
+    # The one calendar answers at /events, /calendar/events and /calendars/{its id}/events alike.
+    *[
+        (method, (*prefix, *pattern), handler)
+        for prefix in ((), ("calendar",), ("calendars", ANY))
+        for method, pattern, handler in _EVENT_ROUTES
+    ],
+    ("GET", ("calendar",), events_api.calendar),
     ("GET", ("calendars",), events_api.calendars),
     ("GET", ("calendars", ANY), events_api.calendar),
-    ("POST", ("events",), events_api.create),
-    ("POST", ("calendar", "events"), events_api.create),
-    ("GET", ("events",), events_api.list_events),
-    ("GET", ("calendar", "events"), events_api.list_events),
-    ("GET", ("calendarview",), events_api.calendar_view),
-    ("GET", ("calendar", "calendarview"), events_api.calendar_view),
-    ("GET", ("calendar",), events_api.calendar),
-    ("GET", ("events", ANY), events_api.get),
-    ("GET", ("calendar", "events", ANY), events_api.get),
-    ("PATCH", ("events", ANY), events_api.patch),
-    ("PATCH", ("calendar", "events", ANY), events_api.patch),
-    ("DELETE", ("events", ANY), events_api.delete),
-    ("DELETE", ("calendar", "events", ANY), events_api.delete),
-    ("POST", ("events", ANY, "cancel"), events_api.cancel),
-    ("POST", ("calendar", "events", ANY, "cancel"), events_api.cancel),
     ("POST", ("sendmail",), messages_api.send_mail),
     ("POST", ("messages",), messages_api.create_draft),
     ("POST", ("mailfolders", ANY, "messages"), messages_api.create_draft),
