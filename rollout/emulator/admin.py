@@ -51,14 +51,10 @@ def _dispatch(state: State, faults: Faults, request: Request, segments: list[str
             return Response.json(200, events)
         case ["events", event_id, "responses"] if method == "POST":
             body = _body(request)
-            events_api.set_response(
-                state, str(body["mailbox"]), event_id, str(body["email"]), str(body["response"])
-            )
+            events_api.set_response(state, str(body["mailbox"]), event_id, str(body["email"]), str(body["response"]))
             return Response.empty(204)
         case ["faults"] if method == "GET":
-            return Response.json(
-                200, {**faults.snapshot(), "token_lifetime_s": state.config.token_lifetime_s}
-            )
+            return Response.json(200, {**faults.snapshot(), "token_lifetime_s": state.config.token_lifetime_s})
         case ["faults"] if method == "POST":
             body = _body(request)
             faults.configure(body)
@@ -67,9 +63,7 @@ def _dispatch(state: State, faults: Faults, request: Request, segments: list[str
                     state.config.token_lifetime_s = float(body["token_lifetime_s"])
                 if body.get("expire_tokens"):
                     state.expire_tokens()
-            return Response.json(
-                200, {**faults.snapshot(), "token_lifetime_s": state.config.token_lifetime_s}
-            )
+            return Response.json(200, {**faults.snapshot(), "token_lifetime_s": state.config.token_lifetime_s})
         case ["stats"] if method == "GET":
             return Response.json(200, stats(state, faults))
         case ["requests"] if method == "GET":

@@ -66,8 +66,7 @@ def serve_forever(
             lines.append(f"  Delivered mail is written to: {emulator.mailbox_dir}")
         else:
             lines.append(
-                "  Delivered mail is kept in memory (GET /_emulator/mailboxes); "
-                "set a data dir to keep .eml files"
+                "  Delivered mail is kept in memory (GET /_emulator/mailboxes); set a data dir to keep .eml files"
             )
         lines.append(f"  App {client_id} may act on: {', '.join(mailboxes)}")
         lines.append("Point the gateway at it with:")
@@ -75,9 +74,7 @@ def serve_forever(
         overriding = [k for k in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE") if os.environ.get(k)]
         if overriding and emulator.ca_bundle is not None:
             # requests lets these override a Session's verify= (msal sets only the Session's).
-            lines.append(
-                f"Note: {' and '.join(overriding)} is set; requests prefers it to a session's verify=."
-            )
+            lines.append(f"Note: {' and '.join(overriding)} is set; requests prefers it to a session's verify=.")
         print("\n".join(lines), file=stream, flush=True)
         _stop_on_signals(stop)
         try:

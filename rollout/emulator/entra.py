@@ -98,8 +98,7 @@ def token(state: State, request: Request, tenant: str) -> tuple[Response, App]:
             raise OAuthError(
                 400,
                 "unauthorized_client",
-                f"AADSTS700016: Application with identifier '{client_id}' was not found in the directory "
-                f"'{tenant}'.",
+                f"AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{tenant}'.",
             )
         if secret is None:
             raise OAuthError(
@@ -117,14 +116,8 @@ def token(state: State, request: Request, tenant: str) -> tuple[Response, App]:
                 f"'{client_id}'.",
             )
         scope = form.get("scope", "")
-        resources = {
-            s.removesuffix("/.default").rstrip("/") for s in scope.split() if s.endswith("/.default")
-        }
-        if (
-            not scope
-            or len(resources) != len(scope.split())
-            or not resources <= {GRAPH_RESOURCE, request.base_url}
-        ):
+        resources = {s.removesuffix("/.default").rstrip("/") for s in scope.split() if s.endswith("/.default")}
+        if not scope or len(resources) != len(scope.split()) or not resources <= {GRAPH_RESOURCE, request.base_url}:
             raise OAuthError(
                 400,
                 "invalid_scope",

@@ -53,9 +53,7 @@ def _find(call: GraphCall, event_id: str) -> Event:
     return event
 
 
-def notify(
-    state: State, event: Event, kind: Kind, recipients: list[Attendee], comment: str | None = None
-) -> None:
+def notify(state: State, event: Event, kind: Kind, recipients: list[Attendee], comment: str | None = None) -> None:
     """One meeting message to each of `recipients`, as Outlook sends on the organiser's behalf."""
     if not recipients:
         return
@@ -178,9 +176,7 @@ def calendar_view(call: GraphCall) -> Response:
     window_start, window_end = parse_query_instant(start_text), parse_query_instant(end_text)
     with call.state.lock:
         events = [
-            e
-            for e in call.state.store(call.mailbox).events.values()
-            if e.start < window_end and e.end > window_start
+            e for e in call.state.store(call.mailbox).events.values() if e.start < window_end and e.end > window_start
         ]
         events.sort(key=lambda e: (e.start, e.created))
         return _listing(call, events, "calendarView")
@@ -201,9 +197,7 @@ def patch(call: GraphCall, event_id: str) -> Response:
         relocated = location != event.location
         added = [a for a in attendees or () if a.address not in before]
         removed = [a for a in event.attendees if a.address not in after]
-        remaining = [
-            a for a in (attendees if attendees is not None else event.attendees) if a.address in before
-        ]
+        remaining = [a for a in (attendees if attendees is not None else event.attendees) if a.address in before]
         # Outlook's rules: invite who was added, cancel for who was removed, update everyone else only when
         # the meeting moved in time or place. Subject/body-only edits are saved silently.
         notifies = bool(added or removed or ((moved or relocated) and remaining))

@@ -39,9 +39,7 @@ class Response:
 
     @classmethod
     def json(cls, status: int, data: Any, headers: dict[str, str] | None = None) -> Response:
-        merged = {
-            "Content-Type": "application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8"
-        }
+        merged = {"Content-Type": "application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8"}
         merged.update(headers or {})
         return cls(status, json.dumps(data).encode("utf-8"), merged)
 

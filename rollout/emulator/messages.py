@@ -166,14 +166,10 @@ def parse_mime(payload: bytes) -> MimeContent:
         ) from None
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     if not isinstance(parsed, EmailMessage) or not parsed.keys():
-        raise ServiceError(
-            400, "ErrorMimeContentConversionFailed", "The MIME content could not be converted."
-        )
+        raise ServiceError(400, "ErrorMimeContentConversionFailed", "The MIME content could not be converted.")
     text_part = parsed.get_body(preferencelist=("plain",))
     html_part = parsed.get_body(preferencelist=("html",))
-    custom = [
-        {"name": name, "value": str(value)} for name, value in parsed.items() if name.lower().startswith("x-")
-    ]
+    custom = [{"name": name, "value": str(value)} for name, value in parsed.items() if name.lower().startswith("x-")]
 
     def addresses(header: str) -> list[Address]:
         return [(n, a) for n, a in getaddresses([str(v) for v in parsed.get_all(header, [])]) if a]

@@ -182,9 +182,7 @@ def patch(call: GraphCall, message_id: str) -> Response:
             "internetMessageId",
         }
         if not message.is_draft and content_keys & set(body):
-            raise ServiceError(
-                400, "ErrorInvalidPropertyUpdateSentMessage", "Update of a sent message is not allowed."
-            )
+            raise ServiceError(400, "ErrorInvalidPropertyUpdateSentMessage", "Update of a sent message is not allowed.")
         _check_sender(call, body)
         apply_json(message, body)
         message.modified = dt.datetime.now(dt.UTC)

@@ -19,15 +19,11 @@ _EXT_ANY = re.compile(
     rf"(?:\s+and\s+\1/value\s+eq\s+{_STRING})?\s*\)$",
     re.IGNORECASE,
 )
-_EXPAND_EXT = re.compile(
-    rf"^singleValueExtendedProperties\(\s*\$filter\s*=\s*id\s+eq\s+{_STRING}\s*\)$", re.I
-)
+_EXPAND_EXT = re.compile(rf"^singleValueExtendedProperties\(\s*\$filter\s*=\s*id\s+eq\s+{_STRING}\s*\)$", re.I)
 
 
 def invalid_filter() -> ServiceError:
-    return ServiceError(
-        400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes."
-    )
+    return ServiceError(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.")
 
 
 def prefer(headers: dict[str, str]) -> dict[str, str]:
@@ -78,9 +74,7 @@ def select(data: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k.lower() in wanted}
 
 
-def with_extended(
-    data: dict[str, Any], query: dict[str, str], extended: list[dict[str, Any]]
-) -> dict[str, Any]:
+def with_extended(data: dict[str, Any], query: dict[str, str], extended: list[dict[str, Any]]) -> dict[str, Any]:
     """Graph returns extended properties only when asked:
     $expand=singleValueExtendedProperties($filter=id eq '...') adds the matching ones to `data`."""
     expand = query.get("$expand", "").strip()
@@ -121,9 +115,7 @@ def _clause(text: str) -> Predicate:
     if field_eq:
         name, string, literal = field_eq.group(1), field_eq.group(2), field_eq.group(3)
         expected: Any = (
-            _unquote(string)
-            if string is not None
-            else {"true": True, "false": False}.get((literal or "").lower())
+            _unquote(string) if string is not None else {"true": True, "false": False}.get((literal or "").lower())
         )
 
         def equals(data: dict[str, Any], _ext: list[dict[str, Any]]) -> bool:
@@ -139,9 +131,7 @@ def _clause(text: str) -> Predicate:
         value = _unquote(ext_any.group(3)) if ext_any.group(3) is not None else None
 
         def has_property(_data: dict[str, Any], ext: list[dict[str, Any]]) -> bool:
-            return any(
-                str(p["id"]).lower() == prop_id and (value is None or p.get("value") == value) for p in ext
-            )
+            return any(str(p["id"]).lower() == prop_id and (value is None or p.get("value") == value) for p in ext)
 
         return has_property
     raise invalid_filter()

@@ -136,13 +136,9 @@ class Pipeline:
 
     def _route(self, request: Request, segments: list[str], app: App, trace: _Trace) -> Response:
         if segments and segments[0].lower() == "me":
-            raise ServiceError(
-                400, "BadRequest", "/me request is only valid with delegated authentication flow."
-            )
+            raise ServiceError(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
         if len(segments) < 2 or segments[0].lower() != "users":
-            raise ServiceError(
-                400, "BadRequest", f"Resource not found for the segment '{(segments or [''])[0]}'."
-            )
+            raise ServiceError(400, "BadRequest", f"Resource not found for the segment '{(segments or [''])[0]}'.")
         mailbox = segments[1].lower()
         trace.mailbox = mailbox
         if mailbox not in app.mailboxes:

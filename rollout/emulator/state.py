@@ -63,9 +63,7 @@ class State:
         lifetime = self.config.token_lifetime_s
         token = self.ids.token()
         self.token_serial += 1
-        self.tokens[token] = Token(
-            app.client_id, app.tenant_id, self.token_serial, time.monotonic() + lifetime
-        )
+        self.tokens[token] = Token(app.client_id, app.tenant_id, self.token_serial, time.monotonic() + lifetime)
         return token, int(lifetime)
 
     def expire_tokens(self) -> None:

@@ -47,8 +47,7 @@ def zone(name: str | None) -> zoneinfo.ZoneInfo:
         raise ServiceError(
             400,
             "TimeZoneNotSupportedException",
-            "A valid TimeZone value must be specified. "
-            f"The following TimeZone value is not supported: '{name}'.",
+            f"A valid TimeZone value must be specified. The following TimeZone value is not supported: '{name}'.",
         ) from exc
 
 

@@ -29,14 +29,10 @@ from tests.emulator.conftest import (
 
 
 def _admin(emu: GraphEmulator, method: str, path: str, body: object = None) -> requests.Response:
-    return requests.request(
-        method, f"{emu.base_url}/_emulator/{path}", json=body, verify=str(emu.ca_bundle), timeout=5
-    )
+    return requests.request(method, f"{emu.base_url}/_emulator/{path}", json=body, verify=str(emu.ca_bundle), timeout=5)
 
 
-def test_another_process_can_answer_an_invitation_and_read_mailboxes(
-    graph: Graph, emu: GraphEmulator
-) -> None:
+def test_another_process_can_answer_an_invitation_and_read_mailboxes(graph: Graph, emu: GraphEmulator) -> None:
     event_id = graph.post("/events", json=event_body(attendees=("a@example.org",))).json()["id"]
 
     answered = _admin(
@@ -62,9 +58,7 @@ def test_admin_reports_unknown_events_and_bad_responses(emu: GraphEmulator) -> N
         "events/nope/responses",
         {"mailbox": ORGANISER, "email": "a@x.org", "response": "accepted"},
     )
-    bad = _admin(
-        emu, "POST", "events/nope/responses", {"mailbox": ORGANISER, "email": "a@x.org", "response": "maybe"}
-    )
+    bad = _admin(emu, "POST", "events/nope/responses", {"mailbox": ORGANISER, "email": "a@x.org", "response": "maybe"})
 
     assert missing.status_code == 404
     assert bad.status_code == 400
@@ -128,9 +122,7 @@ def test_delivered_items_are_written_as_eml_with_an_index(tmp_path: Path) -> Non
             },
         )
         folder = tmp_path / "mailboxes" / "a@example.org"
-        invitation = BytesParser(policy=policy.default).parsebytes(
-            (folder / "0001-invitation.eml").read_bytes()
-        )
+        invitation = BytesParser(policy=policy.default).parsebytes((folder / "0001-invitation.eml").read_bytes())
         mail = BytesParser(policy=policy.default).parsebytes((folder / "0002-mail.eml").read_bytes())
         index = json.loads((tmp_path / "mailboxes" / "index.json").read_text())
     finally:
@@ -172,9 +164,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(emu: GraphEmulator) -
     try:
         statuses, sockets = [], []
         for _ in range(3):
-            connection.request(
-                "GET", f"/v1.0/users/{ORGANISER}/events", headers={"Authorization": f"Bearer {token}"}
-            )
+            connection.request("GET", f"/v1.0/users/{ORGANISER}/events", headers={"Authorization": f"Bearer {token}"})
             response = connection.getresponse()
             response.read()
             statuses.append((response.status, response.version))

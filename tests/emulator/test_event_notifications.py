@@ -25,9 +25,7 @@ def _meeting(graph: Graph, *addresses: str) -> str:
 def test_added_attendee_is_invited_and_nobody_else_hears(graph: Graph, emu: GraphEmulator) -> None:
     event_id = _meeting(graph, "a@example.org")
 
-    response = graph.patch(
-        f"/events/{ids(event_id)}", json={"attendees": _attendees("a@example.org", "c@example.org")}
-    )
+    response = graph.patch(f"/events/{ids(event_id)}", json={"attendees": _attendees("a@example.org", "c@example.org")})
 
     assert response.status_code == 200
     assert _kinds(emu, "c@example.org") == ["invitation"]
@@ -142,8 +140,7 @@ def test_rsvps_show_in_attendee_status(graph: Graph, emu: GraphEmulator) -> None
     emu.set_response(ORGANISER, event_id, "B@example.org", "tentativelyAccepted")
 
     statuses = {
-        a["emailAddress"]["address"]: a["status"]
-        for a in graph.get(f"/events/{ids(event_id)}").json()["attendees"]
+        a["emailAddress"]["address"]: a["status"] for a in graph.get(f"/events/{ids(event_id)}").json()["attendees"]
     }
     assert statuses["a@example.org"]["response"] == "accepted"
     assert statuses["a@example.org"]["time"].endswith("Z")

@@ -42,9 +42,7 @@ def test_unknown_property_is_rejected_naming_it(graph: Graph) -> None:
     response = graph.post("/events", json=event_body(sendInvites=True))
 
     assert response.status_code == 400
-    assert (
-        "'sendInvites' does not exist on type 'microsoft.graph.event'" in response.json()["error"]["message"]
-    )
+    assert "'sendInvites' does not exist on type 'microsoft.graph.event'" in response.json()["error"]["message"]
 
 
 def test_unparseable_json_is_rejected(graph: Graph) -> None:
@@ -64,9 +62,7 @@ def test_unknown_time_zone_is_rejected(graph: Graph) -> None:
     assert response.json()["error"]["code"] == "TimeZoneNotSupportedException"
 
 
-def test_same_transaction_id_returns_the_first_event_and_sends_nothing_more(
-    graph: Graph, emu: GraphEmulator
-) -> None:
+def test_same_transaction_id_returns_the_first_event_and_sends_nothing_more(graph: Graph, emu: GraphEmulator) -> None:
     body = event_body(attendees=("a@example.org",), transactionId="wave1-workshop1")
     first = graph.post("/events", json=body).json()
 
@@ -126,9 +122,7 @@ def test_times_come_back_in_utc_unless_a_time_zone_is_preferred(graph: Graph) ->
     summer["start"]["dateTime"], summer["end"]["dateTime"] = "2026-06-01T09:00:00", "2026-06-01T10:00:00"
     bst = graph.post("/events", json=summer).json()
 
-    preferred = graph.get(
-        f"/events/{ids(bst['id'])}", headers={"Prefer": 'outlook.timezone="Europe/London"'}
-    ).json()
+    preferred = graph.get(f"/events/{ids(bst['id'])}", headers={"Prefer": 'outlook.timezone="Europe/London"'}).json()
 
     assert created["start"] == {"dateTime": "2026-03-02T09:00:00.0000000", "timeZone": "UTC"}
     assert bst["start"] == {"dateTime": "2026-06-01T08:00:00.0000000", "timeZone": "UTC"}
@@ -147,9 +141,7 @@ def test_windows_time_zone_names_are_understood(graph: Graph) -> None:
 
 
 def test_teams_meeting_gets_a_join_url_that_attendees_receive(graph: Graph, emu: GraphEmulator) -> None:
-    body = event_body(
-        attendees=("a@example.org",), isOnlineMeeting=True, onlineMeetingProvider="teamsForBusiness"
-    )
+    body = event_body(attendees=("a@example.org",), isOnlineMeeting=True, onlineMeetingProvider="teamsForBusiness")
 
     created = graph.post("/events", json=body).json()
 

@@ -68,9 +68,7 @@ def test_malformed_recipient_is_refused_with_invalid_recipients(graph: Graph, em
     assert emu.mailboxes() == {}
 
 
-def test_mime_draft_keeps_its_message_id_and_parts_and_is_delivered_on_send(
-    graph: Graph, emu: GraphEmulator
-) -> None:
+def test_mime_draft_keeps_its_message_id_and_parts_and_is_delivered_on_send(graph: Graph, emu: GraphEmulator) -> None:
     created = graph.post("/messages", data=_mime(), headers={"Content-Type": "text/plain"})
 
     assert created.status_code == 201

@@ -104,9 +104,7 @@ def test_expire_tokens_revokes_everything_issued_so_far_but_not_later_tokens(emu
 
 
 def test_missing_bearer_token_is_refused(emu: GraphEmulator) -> None:
-    response = requests.get(
-        f"{emu.graph_url}/users/x@example.org/events", verify=str(emu.ca_bundle), timeout=5
-    )
+    response = requests.get(f"{emu.graph_url}/users/x@example.org/events", verify=str(emu.ca_bundle), timeout=5)
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "InvalidAuthenticationToken"
