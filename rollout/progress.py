@@ -23,6 +23,7 @@ def create_hub(
     by: str,
     source: str,
     at: dt.datetime | None = None,
+    note: str | None = None,
 ) -> models.Hub:
     at = at or utcnow()
     hub = models.Hub(organisation_id=organisation.id, stage=stage, stage_since=at)
@@ -30,7 +31,7 @@ def create_hub(
     session.flush()
     session.add(
         models.HubStageChange(
-            hub_id=hub.id, from_stage=None, to_stage=stage, changed_at=at, changed_by=by, source=source
+            hub_id=hub.id, from_stage=None, to_stage=stage, changed_at=at, changed_by=by, source=source, note=note
         )
     )
     return hub

@@ -7,6 +7,7 @@ loaded in a fixed number of queries (state); apply writes their decisions; run t
 Public API:
     run_reconcile(sessions, gateway, programme, as_of=None, *, send=True) -> ReconcileReport
     sync_rsvps / record_changes / queue_messages / deliver        the steps, one side effect each
+    preview(sessions, programme, as_of) -> Preview                a dry run: what would be recorded and sent
     load_snapshot(session, as_of) -> Snapshot
     decide_changes / decide_messages (snapshot, programme, now)   pure
     current_stalls(snapshot, programme, today) -> {hub id: {reason: stalled since}}
@@ -14,13 +15,22 @@ Public API:
 
 from rollout.reconcile.decide import Changes, Outgoing, decide_changes, decide_messages
 from rollout.reconcile.rsvp import RsvpReport, sync_rsvps
-from rollout.reconcile.run import ReconcileReport, deliver, queue_messages, record_changes, run_reconcile
+from rollout.reconcile.run import (
+    Preview,
+    ReconcileReport,
+    deliver,
+    preview,
+    queue_messages,
+    record_changes,
+    run_reconcile,
+)
 from rollout.reconcile.stalls import current_stalls
 from rollout.reconcile.state import Snapshot, load_snapshot
 
 __all__ = [
     "Changes",
     "Outgoing",
+    "Preview",
     "ReconcileReport",
     "RsvpReport",
     "Snapshot",
@@ -29,6 +39,7 @@ __all__ = [
     "decide_messages",
     "deliver",
     "load_snapshot",
+    "preview",
     "queue_messages",
     "record_changes",
     "run_reconcile",

@@ -17,8 +17,9 @@ from rollout.db.types import utcnow
 from rollout.delivery import Deliverer, DeliveryReport
 from rollout.emails import long_date
 from rollout.m365.types import Gateway
-from rollout.reconcile.apply import ChangeReport, QueueReport, apply_changes, queue_outgoing
-from rollout.reconcile.decide import decide_changes, decide_messages
+from rollout.reconcile.apply import ChangeReport, QueueReport, apply_changes, existing_keys, queue_outgoing
+from rollout.reconcile.decide import Outgoing, decide_changes, decide_messages
+from rollout.reconcile.messages import Message
 from rollout.reconcile.rsvp import RsvpReport, sync_rsvps
 from rollout.reconcile.state import load_snapshot
 
@@ -48,6 +49,29 @@ def queue_messages(sessions: sessionmaker[Session], programme: Programme, as_of:
 def deliver(sessions: sessionmaker[Session], gateway: Gateway, as_of: dt.datetime | None = None) -> DeliveryReport:
     """Drain the outbox; with `as_of`, staleness and retry times are judged at that (simulated) moment."""
     return Deliverer(sessions, gateway, clock=(lambda: as_of) if as_of else None).run()
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a reconcile at `as_of` would record and send, worked out in a transaction that is rolled back."""
+
+    changes: ChangeReport
+    outgoing: Outgoing
+    new_messages: list[Message]  # not queued before
+
+
+def preview(sessions: sessionmaker[Session], programme: Programme, as_of: dt.datetime) -> Preview:
+    """A dry run of record_changes + queue_messages (without the RSVP sync, which needs Outlook): nothing is kept."""
+    session = sessions()
+    try:
+        session.begin()
+        changes = apply_changes(session, decide_changes(load_snapshot(session, as_of), programme, as_of), as_of)
+        outgoing = decide_messages(load_snapshot(session, as_of), programme, as_of)
+        already = existing_keys(session, (m.key for m in outgoing.all_messages))
+        return Preview(changes, outgoing, [m for m in outgoing.all_messages if m.key not in already])
+    finally:
+        session.rollback()
+        session.close()
 
 
 @dataclass

@@ -173,7 +173,7 @@ def _group(items: Iterable[V], key: Callable[[V], K]) -> dict[K, list[V]]:
 
 
 def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
-    """Eight SELECTs, whatever the size of the programme."""
+    """Nine SELECTs, whatever the size of the programme."""
     Wk, Iv, Ct, Og, Hb, Ac, Es, Nt, Ob = (
         models.Workshop,
         models.Invitation,
