@@ -1,6 +1,6 @@
 """Stalled hubs and their escalation ladder. Pure.
 
-A hub is stalled
+A hub of an LCP whose wave has started is stalled
 - `no_progress`: it has stayed at its stage `stall_after_days` (the stage's setting; none: never) since
   `stage_since`; the stall began on stage_since's local date + stall_after_days;
 - `overdue_actions`: its organisation has open actions past their due date; the stall began on the earliest
@@ -74,12 +74,21 @@ class Notice:
     messages: tuple[Message, ...]
 
 
+def engaged_lcps(programme: Programme, today: dt.date) -> set[str]:
+    """LCPs whose wave has started: the programme holds their hubs to its pace (others are not escalated)."""
+    return {lcp for wave in programme.waves if wave.start <= today for lcp in wave.lcps}
+
+
 def current_stalls(snapshot: Snapshot, programme: Programme, today: dt.date) -> dict[int, dict[str, dt.date]]:
-    """hub id -> {reason: the day the stall began} for every hub stalled today."""
+    """hub id -> {reason: the day the stall began} for every hub of an engaged LCP stalled today."""
     stalls: dict[int, dict[str, dt.date]] = {}
     limits = {stage.number: stage.stall_after_days for stage in programme.stages}
+    engaged = engaged_lcps(programme, today)
     tz = programme.tz
     for hub in snapshot.hubs.values():
+        organisation = snapshot.organisations.get(hub.organisation_id)
+        if organisation is None or organisation.lcp_id not in engaged:
+            continue
         found: dict[str, dt.date] = {}
         after = limits.get(hub.stage)
         if after:

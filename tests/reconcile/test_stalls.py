@@ -157,7 +157,7 @@ def test_programme_manager_email_names_the_escalation_and_how_to_stop_it(world: 
     assert notice.key == "escalation:1:level-3"
     assert message.key == "escalation:1:level-3:programme.manager@example.org"
     payload = message.render().payload
-    assert payload["subject"] == "Escalation #1: Late Hub (Central) is stalled"
+    assert payload["subject"] == "Escalation #1: Late Hub (Central) is stalled (overdue actions)"
     assert "rollout escalations ack 1" in payload["text"]
     assert "- Self-assessment (due Thursday 29 December 2022)" in payload["text"]
     assert f'data-action-id="{action.id}"' in payload["html"]
@@ -175,3 +175,10 @@ def test_hub_contacts_are_asked_whether_they_need_help(world: World, programme: 
     assert "the LCP lead will be told from Wednesday 7 December 2022" in payload["text"]
     assert "Slow &lt;Hub&gt;" in payload["html"]
     assert notice.messages[0].context["contact_id"] == world.people_of(org)[0].id
+
+
+def test_hubs_of_lcps_whose_wave_has_not_started_are_not_escalated(world: World, programme: Programme) -> None:
+    world.organisation("Armley Hub", "armley", hub_stage=1)  # wave 2 starts on 1 April 2023
+    assert changes_on(world, programme, "2022-12-01").opened == []
+    hub = world.hub_of(world.organisations[1])
+    assert changes_on(world, programme, "2023-04-03").opened == [NewStall(hub.id, NO_PROGRESS, d("2022-11-30"))]
