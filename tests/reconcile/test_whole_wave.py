@@ -95,7 +95,7 @@ CENTRAL_LIB, MORLEY_LIB, WOODSLEY_LIB = (
 )
 
 
-def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(  # noqa: PLR0915
+def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
     tmp_path: Path,
     data_dir,
     sessions,
