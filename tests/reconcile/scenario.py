@@ -24,6 +24,10 @@ def sample_rows() -> list[dict[str, str]]:
         return [row for row in csv.DictReader(handle) if row["lcp"] in WAVE_1_LCPS]
 
 
+def people(*organisations: str) -> list[str]:
+    return [r["email"] for r in sample_rows() if r["organisation"] in organisations]
+
+
 def set_stage_since(sessions: sessionmaker[Session], organisation: str, day: dt.date) -> None:
     with unit_of_work(sessions) as session:
         org = session.scalars(select(models.Organisation).where(models.Organisation.name == organisation)).one()

@@ -26,6 +26,7 @@ from tests.reconcile.scenario import (
     complete,
     move,
     owner_name,
+    people,
     sample_rows,
     set_stage_since,
     snooze,
@@ -74,10 +75,6 @@ CHASES = {
     6: Chase("Publish your LCP's hub network and its offer to residents", "2023-03-23", "2023-03-29"),
 }
 ANSWERS = ("accepted", "declined", "tentativelyAccepted", None)  # by position in each event's attendee list
-
-
-def people(*organisations: str) -> list[str]:
-    return [r["email"] for r in sample_rows() if r["organisation"] in organisations]
 
 
 def orgs(predicate) -> list[str]:  # type: ignore[no-untyped-def]

@@ -15,11 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.config import Programme
 from rollout.db import models
+from rollout.db.session import unit_of_work
+from rollout.delivery import DeliveryReport
+from rollout.launch import prepare_launch, queue_launch
 from rollout.m365.types import Gateway
-from rollout.reconcile import ReconcileReport, run_reconcile
+from rollout.reconcile import ReconcileReport, deliver, run_reconcile
 from rollout.runtime import gateway as runtime_gateway
 from tests.conftest import CONFIG
-from tests.reconcile.builders import local
+from tests.reconcile.builders import UK, local
 
 ORGANISER = "digital.health.hubs@example.org"
 
@@ -91,6 +94,33 @@ class Timeline:
         self.record(day)
         return result
 
+    def launch_core(self, day: dt.date) -> None:
+        """The launch without Prefect (the same steps launch-wave runs), for tests that need no flow."""
+        with unit_of_work(self.sessions) as session:
+            queue_launch(session, prepare_launch(session, self.programme, "wave-1", local(day)))
+        deliver(self.sessions, self.gateway, local(day))
+        self.record(day)
+
+    def run_without_sending(self, day: dt.date, hour: int = 7) -> ReconcileReport:
+        """A run whose delivery never happened (the mail service was down, or the worker died after queuing)."""
+        report = run_reconcile(self.sessions, self.gateway, self.programme, local(day, hour), send=False)
+        self.reports[day] = report
+        return report
+
+    def deliver_at(self, moment: dt.datetime) -> DeliveryReport:
+        report = deliver(self.sessions, self.gateway, moment)
+        self.record(moment.astimezone(UK).date())
+        return report
+
+    def outbox_statuses(self, purpose: str) -> Counter[str]:
+        with self.sessions() as session:
+            return Counter(
+                session.scalars(select(models.OutboundMessage.status).where(models.OutboundMessage.purpose == purpose))
+            )
+
+    def mail_counts(self) -> dict[str, int]:
+        return {address: len(items) for address, items in self.emulator.mailboxes().items()}
+
     def event_ids(self) -> dict[int, str]:
         with self.sessions() as session:
             return {
@@ -110,10 +140,15 @@ class Timeline:
     def respond(self, number: int, email: str, response: str) -> None:
         self.emulator.set_response(ORGANISER, self.event_ids()[number], email, response)
 
-    def on(self, day: dt.date) -> Counter[tuple[str, str, str]]:
-        return Counter(
-            (address, what, about) for (d, address, what, about), n in self.ledger.items() for _ in range(n) if d == day
-        )
+    def on(self, day: dt.date, what: str | None = None) -> Counter[tuple[str, str]]:
+        """(address, "what: about") of everything that arrived on `day`; with `what`, (address, about) of that kind."""
+        found: Counter[tuple[str, str]] = Counter()
+        for (when, address, kind, about), n in self.ledger.items():
+            if when == day and what is None:
+                found[(address, f"{kind}: {about}")] += n
+            elif when == day and kind == what:
+                found[(address, about)] += n
+        return found
 
 
 def with_wave_1_line(tmp_path: Path, line: str) -> Path:
