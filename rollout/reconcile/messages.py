@@ -99,10 +99,15 @@ def lead_of(programme: Programme, lcp_id: str) -> Person:
     return Person(lead.name, lead.email)
 
 
+def leads_of(programme: Programme, lcp_id: str) -> list[Person]:
+    """The LCP's lead, or nobody when the LCP is no longer in the config."""
+    return [lead_of(programme, lcp_id)] if any(lcp.id == lcp_id for lcp in programme.lcps) else []
+
+
 def owners(action: ActionRow, snapshot: Snapshot, programme: Programme) -> list[Person]:
     """Who is told about an action: the LCP lead, or every active contact of the owning organisation."""
     if action.organisation_id is None:
-        return [lead_of(programme, action.lcp_id)]
+        return leads_of(programme, action.lcp_id)
     return organisation_people(snapshot, action.organisation_id)
 
 

@@ -30,7 +30,7 @@ from rollout.reconcile.messages import (
     action_context,
     base_context,
     lcp_name,
-    lead_of,
+    leads_of,
     organisation_people,
 )
 from rollout.reconcile.state import EscalationRow, HubRow, Snapshot
@@ -187,7 +187,7 @@ def _audience(to: str, hub: HubRow, snapshot: Snapshot, programme: Programme) ->
     if to == "hub_contact":
         return organisation_people(snapshot, hub.organisation_id)
     if to == "lcp_lead":
-        return [lead_of(programme, snapshot.organisations[hub.organisation_id].lcp_id)]
+        return leads_of(programme, snapshot.organisations[hub.organisation_id].lcp_id)
     return [Person(m.name, m.email) for m in programme.programme.managers]
 
 
@@ -216,7 +216,7 @@ def _escalation_context(
         "hub_name": organisation.name,
         "lcp_id": organisation.lcp_id,
         "lcp_name": lcp_name(programme, organisation.lcp_id),
-        "lead_name": programme.lcp(organisation.lcp_id).lead.name,
+        "lead_name": next((p.name for p in leads_of(programme, organisation.lcp_id)), "your LCP lead"),
         "stage": hub.stage,
         "stage_title": stage.title if stage else f"stage {hub.stage}",
         "next_stage": hub.stage + 1 if hub.stage < programme.max_stage else None,

@@ -33,6 +33,8 @@ def test_running_the_same_day_twice_sends_nothing_new(timeline: Timeline) -> Non
         timeline.respond(1, email, "accepted")
     for day in days(d("2022-09-21"), d("2022-11-30")):
         first = timeline.run(day)
+        if day.isoformat() not in BUSY_DAYS and day.weekday() != 0:
+            continue  # every Monday and every busy day is run three times
         after_first = timeline.mail_counts()
         again = timeline.run(day)
         later_that_day = timeline.run(day, hour=18)
