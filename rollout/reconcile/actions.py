@@ -3,12 +3,13 @@
 - reminder window: from `reminders.action_working_days_before` working days before the due date until the end
   of the due date (local); dropped if still queued after that;
 - overdue: an open action is overdue from the day after its due date (`overdue_since`); its owner is told once,
-  whenever the reconciler first sees it (a notice still queued when the action is done is dropped).
+  in the same transaction that marks it (a notice still queued when the action is done is dropped).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,13 +95,18 @@ def action_reminders(snapshot: Snapshot, programme: Programme, now: dt.datetime)
     return messages
 
 
-def overdue_notices(snapshot: Snapshot, programme: Programme, now: dt.datetime) -> list[Message]:
+def overdue_notices(
+    snapshot: Snapshot, programme: Programme, now: dt.datetime, marks: Iterable[OverdueMark]
+) -> list[Message]:
+    """The owners' notices for actions being marked overdue now. Queued in the same transaction as the marks, so
+    each owner is told exactly once without deciding it again every day."""
     clock = Clock.of(programme, now)
     messages = []
-    for action in snapshot.actions.values():
+    for mark in marks:
+        action = snapshot.actions[mark.action_id]
         if not is_overdue(action, clock.today):
             continue
-        since = action.overdue_since or overdue_since(action)
+        since = mark.since
         about = _context(action, snapshot, programme)
         for to in owners(action, snapshot, programme):
             messages.append(

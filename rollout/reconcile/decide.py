@@ -27,6 +27,7 @@ class Changes:
     new_actions: list[NewAction]
     overdue: list[OverdueMark]
     stalls: StallChanges
+    messages: list[Message]  # the owners' overdue notices, queued with the marks
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Superseded:
 
 @dataclass(frozen=True)
 class Outgoing:
-    messages: list[Message]  # reminders, follow-ups, action reminders, overdue notices
+    messages: list[Message]  # workshop reminders, follow-ups, action reminders
     notices: list[Notice]  # escalation levels reached, each with its messages
     superseded: list[Superseded]
 
@@ -48,10 +49,12 @@ class Outgoing:
 
 
 def decide_changes(snapshot: Snapshot, programme: Programme, now: dt.datetime) -> Changes:
+    overdue = overdue_marks(snapshot, programme, now)
     return Changes(
         new_actions=new_actions(snapshot, programme, now),
-        overdue=overdue_marks(snapshot, programme, now),
+        overdue=overdue,
         stalls=stall_changes(snapshot, programme, now),
+        messages=overdue_notices(snapshot, programme, now, overdue),
     )
 
 
@@ -60,30 +63,37 @@ def decide_messages(snapshot: Snapshot, programme: Programme, now: dt.datetime) 
         *workshop_reminders(snapshot, programme, now),
         *follow_up_messages(snapshot, programme, now),
         *action_reminders(snapshot, programme, now),
-        *overdue_notices(snapshot, programme, now),
     ]
     notices = escalation_notices(snapshot, programme, now)
     return Outgoing(messages, notices, superseded(snapshot, programme, now, messages))
 
 
 def superseded(snapshot: Snapshot, programme: Programme, now: dt.datetime, due: list[Message]) -> list[Superseded]:
-    """Queued messages that are no longer due. Reminders, follow-ups and action messages are decided afresh every
-    run, so one not decided now is not wanted any more; an escalation message is unwanted once its stall is
-    closed, acknowledged, or snoozed."""
+    """Queued messages that are no longer due. Reminders, follow-ups and action reminders are decided afresh every
+    run, so one not decided now is not wanted any more; an overdue notice is unwanted once its action is done; an
+    escalation message once its stall is closed, acknowledged, or snoozed."""
     wanted = {m.key for m in due}
     today = Clock.of(programme, now).today
     escalations = {e.id: e for e in snapshot.escalations}
     dropped = []
     for row in snapshot.pending:
-        why = _unwanted(row, wanted, escalations, today)
+        why = _unwanted(row, wanted, snapshot, escalations, today)
         if why:
             dropped.append(Superseded(row.id, row.key, why))
     return dropped
 
 
 def _unwanted(
-    row: PendingMessage, wanted: set[str], escalations: dict[int, EscalationRow], today: dt.date
+    row: PendingMessage,
+    wanted: set[str],
+    snapshot: Snapshot,
+    escalations: dict[int, EscalationRow],
+    today: dt.date,
 ) -> str | None:
+    if row.purpose == "action_overdue":
+        action_id = keys.action_id_of(row.key)
+        action = snapshot.actions.get(action_id) if action_id is not None else None
+        return None if action is not None and action.status == "open" else "superseded: the action is done"
     if row.purpose != "escalation":
         return None if row.key in wanted else "superseded: no longer due"
     escalation_id = keys.escalation_id_of(row.key)

@@ -76,3 +76,11 @@ def escalation_id_of(key: str) -> int | None:
     if len(parts) >= 2 and parts[0] == "escalation" and parts[1].isdigit():
         return int(parts[1])
     return None
+
+
+def action_id_of(key: str) -> int | None:
+    """The action a queued action reminder or overdue notice is about (None for any other key)."""
+    parts = key.split(":")
+    if len(parts) >= 2 and parts[0] in ("action-reminder", "action-overdue") and parts[1].isdigit():
+        return int(parts[1])
+    return None

@@ -7,6 +7,7 @@ directly, day by day, with a simulated `as_of`.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -65,10 +66,13 @@ def preview(sessions: sessionmaker[Session], programme: Programme, as_of: dt.dat
     session = sessions()
     try:
         session.begin()
-        changes = apply_changes(session, decide_changes(load_snapshot(session, as_of), programme, as_of), as_of)
+        decided = decide_changes(load_snapshot(session, as_of), programme, as_of)
+        already = existing_keys(session, (m.key for m in decided.messages))
+        overdue = [m for m in decided.messages if m.key not in already]
+        changes = apply_changes(session, decided, as_of)
         outgoing = decide_messages(load_snapshot(session, as_of), programme, as_of)
         already = existing_keys(session, (m.key for m in outgoing.all_messages))
-        return Preview(changes, outgoing, [m for m in outgoing.all_messages if m.key not in already])
+        return Preview(changes, outgoing, overdue + [m for m in outgoing.all_messages if m.key not in already])
     finally:
         session.rollback()
         session.close()
@@ -82,6 +86,11 @@ class ReconcileReport:
     queue: QueueReport = field(default_factory=QueueReport)
     delivery: DeliveryReport | None = None
 
+    @property
+    def queued(self) -> Counter[str]:
+        """Messages newly queued by this run, by purpose (overdue notices are queued with their marks)."""
+        return self.changes.queued.by_purpose + self.queue.queued.by_purpose
+
     def summary(self) -> dict[str, object]:
         return {
             "as_of": self.as_of.isoformat(),
@@ -91,7 +100,7 @@ class ReconcileReport:
             "escalations_opened": self.changes.escalations_opened,
             "escalations_closed": len(self.changes.escalations_closed),
             "escalation_levels": len(self.queue.notices),
-            "queued": dict(sorted(self.queue.queued.items())),
+            "queued": dict(sorted(self.queued.items())),
             "superseded": self.queue.superseded,
             "delivery": self.delivery.summary() if self.delivery else "not run",
         }
@@ -99,7 +108,7 @@ class ReconcileReport:
     def markdown(self, programme: Programme) -> str:
         local = self.as_of.astimezone(programme.tz)
         label = programme.programme.time_label or programme.programme.timezone
-        queued = ", ".join(f"{PURPOSE_WORDS.get(p, p)} {n}" for p, n in sorted(self.queue.queued.items())) or "none"
+        queued = ", ".join(f"{PURPOSE_WORDS.get(p, p)} {n}" for p, n in sorted(self.queued.items())) or "none"
         changes = self.changes
         lines = [
             f"# Reconcile · {long_date(local)} {local:%H:%M} ({label})",

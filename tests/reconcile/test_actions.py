@@ -49,7 +49,6 @@ def test_done_actions_are_not_reminded_marked_or_chased(world: World, programme:
         snapshot = world.snapshot(now)
         assert action_reminders(snapshot, programme, now) == []
         assert overdue_marks(snapshot, programme, now) == []
-        assert overdue_notices(snapshot, programme, now) == []
 
 
 def test_bank_holidays_do_not_count_as_working_days_before(world: World, programme: Programme) -> None:
@@ -73,15 +72,25 @@ def test_an_action_marked_overdue_is_not_marked_again(world: World, programme: P
     assert overdue_marks(world.snapshot(now), programme, now) == []
 
 
-def test_the_owner_is_told_of_an_overdue_action_under_one_key(world: World, programme: Programme) -> None:
-    org = world.organisation("Late Group")
-    action = world.action(world.workshop(2, "2022-11-15"), "2022-12-06", org, overdue_since="2022-12-07")
-    keys = set()
-    for day in ("2022-12-07", "2022-12-12", "2023-01-20"):
-        now = local(d(day))
-        (message,) = overdue_notices(world.snapshot(now), programme, now)
-        keys.add(message.key)
-        assert message.stale_after is None
-    assert keys == {f"action-overdue:{action.id}:c1@late-group.example.org"}
-    rendered = message.render().payload
+def test_the_owner_is_told_when_the_action_is_marked_overdue(world: World, programme: Programme) -> None:
+    org = world.organisation("Late Group", contacts=2)
+    action = world.action(world.workshop(2, "2022-11-15"), "2022-12-06", org)
+    now = local(d("2022-12-12"))  # first seen overdue after a missed week: told now, overdue since the 7th
+    snapshot = world.snapshot(now)
+    marks = overdue_marks(snapshot, programme, now)
+    messages = overdue_notices(snapshot, programme, now, marks)
+    assert [m.key for m in messages] == [
+        f"action-overdue:{action.id}:c1@late-group.example.org",
+        f"action-overdue:{action.id}:c2@late-group.example.org",
+    ]
+    assert {m.stale_after for m in messages} == {None}
+    assert messages[0].context["overdue_since"] == d("2022-12-07")
+    rendered = messages[0].render().payload
     assert rendered["subject"] == 'Overdue: "Do the thing" was due Tuesday 6 December 2022'
+
+
+def test_once_marked_an_overdue_action_is_not_notified_again(world: World, programme: Programme) -> None:
+    world.action(world.workshop(2, "2022-11-15"), "2022-12-06", overdue_since="2022-12-07")
+    now = local(d("2022-12-20"))
+    snapshot = world.snapshot(now)
+    assert overdue_notices(snapshot, programme, now, overdue_marks(snapshot, programme, now)) == []

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.config import Programme
 from rollout.db import models
+from rollout.progress import complete_action
 from rollout.reconcile import preview, queue_messages, record_changes
 from tests.reconcile.builders import d, local
 from tests.reconcile.conftest import with_cancelled
@@ -25,8 +26,8 @@ def outbox(sessions: sessionmaker[Session], purpose: str | None = None) -> Count
 
 def reconcile_without_sending(sessions: sessionmaker[Session], programme: Programme, day: str) -> dict[str, int]:
     now = local(d(day))
-    record_changes(sessions, programme, now)
-    return dict(queue_messages(sessions, programme, now).queued)
+    changes = record_changes(sessions, programme, now)
+    return dict(changes.queued.by_purpose + queue_messages(sessions, programme, now).queued.by_purpose)
 
 
 def test_the_same_moment_twice_records_and_queues_once(sessions: sessionmaker[Session], programme: Programme) -> None:
@@ -65,7 +66,7 @@ def test_overdue_actions_are_marked_once_with_who_and_why(
     plan_in_database_only(sessions, programme, local(d("2022-09-20")))
     reconcile_without_sending(sessions, programme, "2022-10-19")
     assert reconcile_without_sending(sessions, programme, "2022-11-09")["action_overdue"] == 3
-    reconcile_without_sending(sessions, programme, "2022-11-10")
+    assert "action_overdue" not in reconcile_without_sending(sessions, programme, "2022-11-10")
     with sessions() as session:
         actions = session.scalars(select(models.Action)).all()
         assert {a.overdue_since for a in actions} == {d("2022-11-09")}
@@ -117,9 +118,23 @@ def test_a_moved_workshop_drops_its_old_reminders_and_queues_new_ones(
         workshop.starts_at = workshop.starts_at.replace(day=20)
         workshop.ends_at = workshop.ends_at.replace(day=20)
     report = queue_messages(sessions, programme, local(d("2022-10-06")))
-    assert report.superseded == queued and report.queued == {"reminder": queued}
+    assert report.superseded == queued and report.queued.by_purpose == {"reminder": queued}
     with sessions() as session:
         pending = session.scalars(
             select(models.OutboundMessage.idempotency_key).where(models.OutboundMessage.status == "pending")
         ).all()
     assert pending and all(":2022-10-20:" in key for key in pending)
+
+
+def test_a_queued_overdue_notice_is_dropped_once_the_action_is_done(
+    sessions: sessionmaker[Session], programme: Programme
+) -> None:
+    import_sample(sessions, programme)
+    plan_in_database_only(sessions, programme, local(d("2022-09-20")))
+    reconcile_without_sending(sessions, programme, "2022-10-19")
+    reconcile_without_sending(sessions, programme, "2022-11-09")
+    with sessions.begin() as session:
+        action = session.scalars(select(models.Action).where(models.Action.lcp_id == "morley")).one()
+        complete_action(session, action, by="lead", source="cli")
+    assert queue_messages(sessions, programme, local(d("2022-11-10"))).superseded == 1
+    assert outbox(sessions, "action_overdue") == {"pending": 2, "dropped": 1}

@@ -39,10 +39,10 @@ def test_running_the_same_day_twice_sends_nothing_new(timeline: Timeline) -> Non
         again = timeline.run(day)
         later_that_day = timeline.run(day, hour=18)
         assert timeline.mail_counts() == after_first, day
-        assert again.queue.queued == {} and later_that_day.queue.queued == {}, day
+        assert again.queued == {} and later_that_day.queued == {}, day
         assert again.changes.actions_created == again.changes.escalations_opened == 0, day
         if day.isoformat() in BUSY_DAYS:
-            assert first.queue.queued, day
+            assert first.queued, day
             assert timeline.on(day, BUSY_DAYS[day.isoformat()]), day
 
 
@@ -55,7 +55,7 @@ def test_a_missed_week_is_caught_up_without_stale_messages(timeline: Timeline) -
     # Nothing runs from 12 to 18 October: "see you there" (from Fri 14th until the workshop on Tue 18th, 10:00)
     # is missed for good; the follow-up (from Wed 19th) is sent on the first run back.
     first_back = timeline.run(d("2022-10-19"))
-    assert first_back.queue.queued == {"follow_up": 3}
+    assert first_back.queued == {"follow_up": 3}
     assert set(timeline.on(d("2022-10-19"))) == {
         (lead, "follow-up: 1")
         for lead in ("central.lead@example.org", "morley.lead@example.org", "woodsley-holt-park.lead@example.org")
@@ -82,7 +82,7 @@ def test_reminders_queued_but_not_delivered_in_time_are_dropped_not_sent_late(ti
         timeline.respond(1, email, "accepted")
     for day in days(d("2022-09-21"), d("2022-10-13")):
         timeline.run(day)
-    queued = timeline.run_without_sending(d("2022-10-14")).queue.queued
+    queued = timeline.run_without_sending(d("2022-10-14")).queued
     assert queued == {"reminder": 6}
     # Delivery comes back only after the workshop has started: the deliverer drops them as stale.
     report = timeline.deliver_at(local(d("2022-10-18"), 11))
@@ -95,7 +95,7 @@ def test_reminders_queued_but_not_delivered_in_time_are_dropped_not_sent_late(ti
 def test_a_queued_reminder_no_longer_due_is_superseded_before_delivery(timeline: Timeline) -> None:
     for day in days(d("2022-09-21"), d("2022-10-03")):
         timeline.run(day)
-    queued = timeline.run_without_sending(d("2022-10-04")).queue.queued["reminder"]
+    queued = timeline.run_without_sending(d("2022-10-04")).queued["reminder"]
     late_replier = timeline.attendees()[1][0]
     timeline.respond(1, late_replier, "declined")  # replies before the reminder went out
     report = timeline.run(d("2022-10-05"))

@@ -130,7 +130,7 @@ def test_no_escalation_on_bank_holidays(timeline: Timeline, sessions) -> None:  
 def test_an_escalation_queued_then_acknowledged_is_never_sent(timeline: Timeline, sessions) -> None:  # type: ignore[no-untyped-def]
     for day in days(d("2022-11-28"), d("2022-11-29")):
         timeline.run(day)
-    assert timeline.run_without_sending(d("2022-11-30")).queue.queued == {"escalation": 2}
+    assert timeline.run_without_sending(d("2022-11-30")).queued == {"escalation": 2}
     acknowledge(sessions, d("2022-11-30"), HUB)
     report = timeline.run(d("2022-12-01"))
     assert report.queue.superseded == 2

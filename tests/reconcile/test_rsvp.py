@@ -81,7 +81,7 @@ def test_a_workshop_cancelled_in_outlook_is_marked_cancelled_and_never_reminded(
     timeline.gateway.cancel_event(timeline.event_ids()[1], "Cancelled by the organiser in Outlook")
     report = timeline.run(d("2022-10-04"))
     assert report.rsvp.cancelled_in_outlook == ["wave-1 workshop 1"]
-    assert report.queue.queued == {}
+    assert report.queued == {}
     with sessions() as session:
         status = session.scalars(select(models.Workshop.status).where(models.Workshop.number == 1)).one()
     assert status == "cancelled"
