@@ -1,0 +1,89 @@
+"""Process-wide limits: requests in flight per app, and sending pace per mailbox.
+
+Both are shared by every gateway instance in the process (keyed by client id / mailbox), because the limits
+Microsoft enforces are per app and per mailbox, not per Python object. Both are thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+Clock = Callable[[], float]
+
+_registry_lock = threading.Lock()
+_semaphores: dict[str, threading.BoundedSemaphore] = {}
+_pacers: dict[tuple[str, int, float], SendPacer] = {}
+
+
+def in_flight_semaphore(client_id: str, limit: int) -> threading.BoundedSemaphore:
+    """The semaphore every gateway for `client_id` shares. The first caller's limit wins; Outlook allows 4
+    concurrent requests per app per mailbox, so the setting should not differ between gateways anyway."""
+    with _registry_lock:
+        semaphore = _semaphores.get(client_id)
+        if semaphore is None:
+            semaphore = _semaphores[client_id] = threading.BoundedSemaphore(limit)
+        return semaphore
+
+
+def send_pacer(mailbox: str, per_window: int, window_s: float = 60.0) -> SendPacer:
+    """The pacer every gateway sending from `mailbox` at this pace shares."""
+    key = (mailbox.lower(), per_window, window_s)
+    with _registry_lock:
+        pacer = _pacers.get(key)
+        if pacer is None:
+            pacer = _pacers[key] = SendPacer(per_window, window_s)
+        return pacer
+
+
+class SendPacer:
+    """At most `per_window` sending requests in any `window_s` seconds (sliding window).
+
+    A slot is taken before the request and its timestamp is recorded when the request *completes*. The server
+    receives a request between those two instants, so the gap the server sees between request k and request
+    k + per_window is never shorter than the window: a steady drain cannot trip a sliding-window (or
+    equal-rate token-bucket) limit on the server, whatever the network latency. Requests still in flight count
+    against the window, so concurrent senders cannot overshoot either.
+    """
+
+    def __init__(self, per_window: int, window_s: float = 60.0, clock: Clock = time.monotonic) -> None:
+        if per_window < 1 or window_s <= 0:
+            raise ValueError("pace must be at least one message per positive window")
+        self.per_window = per_window
+        self.window_s = window_s
+        self._clock = clock
+        # A little slack so that a server counting its window inclusively still sees fewer than the limit.
+        self._expiry_s = window_s + min(0.25, window_s * 0.01)
+        self._done: deque[float] = deque()
+        self._in_flight = 0
+        self._cond = threading.Condition()
+        self.waited_s = 0.0  # total time callers spent waiting, for the soak report
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        self._acquire()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._in_flight -= 1
+                self._done.append(self._clock())
+                self._cond.notify_all()
+
+    def _acquire(self) -> None:
+        started = self._clock()
+        with self._cond:
+            while True:
+                now = self._clock()
+                while self._done and self._done[0] + self._expiry_s <= now:
+                    self._done.popleft()
+                if len(self._done) + self._in_flight < self.per_window:
+                    self._in_flight += 1
+                    self.waited_s += now - started
+                    return
+                # Full: wait until the oldest completed send leaves the window (or a slot is released).
+                timeout = self._done[0] + self._expiry_s - now if self._done else None
+                self._cond.wait(timeout)
