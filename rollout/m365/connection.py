@@ -10,6 +10,9 @@ What is changed, and why:
   `acquire_token_for_client`; for client-credential tokens there are none, so msal 1.39 fails with
   `AssertionError: Invalid parameter type` once the first token expires. We always ask for
   `https://graph.microsoft.com/.default`, and refresh *before* expiry as well.
+- Verification: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a *session's* `verify`, so a
+  configured CA bundle is passed on every request instead (msal gets a session that does so; the Graph
+  pipeline passes it per call).
 - No urllib3 retry adapter (`request_retries=0`): O365's excludes POST/PATCH and raises RetryError; the
   gateway's own policy (retry.py) applies to every method instead. No `requests_delay` either: pacing is ours.
 """
@@ -47,6 +50,30 @@ _MICROSOFT_LOGIN_HOSTS = frozenset(
 _TRANSIENT_TOKEN_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
 
 DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds for every request
+
+
+class PinnedVerifySession(requests.Session):
+    """A requests session whose CA bundle (and timeout) apply to every request, whatever the environment."""
+
+    def __init__(self, verify: str | bool, timeout: tuple[float, float]) -> None:
+        super().__init__()
+        self._pinned_verify = verify
+        self._timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self._timeout)
+        if not isinstance(self._pinned_verify, bool):
+            kwargs["verify"] = self._pinned_verify
+        return super().request(method, url, *args, **kwargs)
+
+
+def transport_failure(exc: requests.RequestException, what: str) -> Exception:
+    """A connection-level failure as the gateway's error: an untrusted certificate is a configuration error
+    (retrying cannot fix it); anything else (reset, timeout, refused) is worth another attempt."""
+    detail = scrub(f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return PermanentGraphError(0, "TlsCertificateVerifyFailed", f"{what}: {detail} (check ROLLOUT_CA_BUNDLE)")
+    return RetryableFailure(0, type(exc).__name__, f"{what}: {detail}")
 
 
 class MemoryTokenBackend(BaseTokenBackend):
@@ -107,14 +134,15 @@ class GatewayConnection(Connection):
     def msal_client(self) -> ConfidentialClientApplication:
         with self._client_lock:
             if self._msal_client is None:
+                http_client = PinnedVerifySession(self.verify_ssl, self.timeout)
+                if self.proxy:
+                    http_client.proxies = self.proxy
                 self._msal_client = ConfidentialClientApplication(
                     client_id=self.auth[0],
                     client_credential=self._client_credential.for_msal(),
                     authority=self._msal_authority,
                     token_cache=self.token_backend,
-                    proxies=self.proxy,
-                    verify=self.verify_ssl,
-                    timeout=self.timeout,
+                    http_client=http_client,
                     instance_discovery=self._instance_discovery,
                 )
             return self._msal_client
@@ -151,8 +179,7 @@ class GatewayConnection(Connection):
         try:
             result = self.msal_client.acquire_token_for_client(scopes=[GRAPH_SCOPE])
         except requests.RequestException as exc:
-            detail = scrub(f"{type(exc).__name__}: {exc}")
-            raise RetryableFailure(0, "TokenEndpointUnavailable", detail) from None
+            raise transport_failure(exc, "token endpoint") from None
         if "access_token" not in result:
             error = str(result.get("error", "unknown_error"))
             # Entra's descriptions run to several lines (trace ids, timestamps); the first says what is wrong.

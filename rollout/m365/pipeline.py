@@ -14,11 +14,11 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
-from rollout.m365.connection import GatewayConnection
+from rollout.m365.connection import GatewayConnection, transport_failure
 from rollout.m365.limits import SendPacer
 from rollout.m365.redact import scrub
 from rollout.m365.retry import TRANSIENT_STATUSES, RetryableFailure, parse_retry_after
@@ -112,7 +112,8 @@ class GraphPipeline:
         generation = connection.token_generation
         # O365 looks the content type up under exactly this spelling, and json.dumps()es dict bodies.
         headers = {"Content-type": content_type or "application/json"}
-        kwargs: dict[str, Any] = {"headers": headers}
+        # Per request, because requests lets REQUESTS_CA_BUNDLE override a session's `verify`.
+        kwargs: dict[str, Any] = {"headers": headers, "verify": connection.verify_ssl}
         if params:
             kwargs["params"] = params
         if json_body is not None:
@@ -124,9 +125,11 @@ class GraphPipeline:
             try:
                 response = connection.oauth_request(url, method.lower(), **kwargs)
             except requests.RequestException as exc:
-                self.stats.count("retryable")
                 # A dropped connection or a timeout: the request may or may not have been processed.
-                raise RetryableFailure(0, type(exc).__name__, scrub(str(exc))) from None
+                failure = transport_failure(exc, f"{method} {path_of(url)}")
+                if isinstance(failure, RetryableFailure):
+                    self.stats.count("retryable")
+                raise failure from None
         status = response.status_code
         if status < 400:
             return GraphResponse(status, _json_or_empty(response))
@@ -145,6 +148,10 @@ class GraphPipeline:
         if status == 404:
             raise NotFoundGraphError(status, code, message)
         raise PermanentGraphError(status, code, message)
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
 
 
 def _json_or_empty(response: requests.Response) -> dict[str, Any]:

@@ -82,6 +82,17 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class DemoteO365ClientErrors(logging.Filter):
+    """O365 logs every 4xx at ERROR ("Client Error: ..."), including the 404s the gateway expects (cancelling
+    an event that is already gone, a draft that was already sent). The gateway reports real failures itself,
+    as typed exceptions carrying Graph's code, so these records are demoted to DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and str(record.msg).startswith("Client Error"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
 _install_lock = threading.Lock()
 
 
@@ -92,3 +103,6 @@ def install_log_redaction() -> None:
             logger = logging.getLogger(name)
             if not any(isinstance(f, RedactingFilter) for f in logger.filters):
                 logger.addFilter(RedactingFilter())
+        o365 = logging.getLogger("O365.connection")
+        if not any(isinstance(f, DemoteO365ClientErrors) for f in o365.filters):
+            o365.addFilter(DemoteO365ClientErrors())
