@@ -72,7 +72,8 @@ def transport_failure(exc: requests.RequestException, what: str) -> Exception:
     (retrying cannot fix it); anything else (reset, timeout, refused) is worth another attempt."""
     detail = scrub(f"{type(exc).__name__}: {exc}")
     if isinstance(exc, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return PermanentGraphError(0, "TlsCertificateVerifyFailed", f"{what}: {detail} (check ROLLOUT_CA_BUNDLE)")
+        hint = f"{what}: {detail} (check ROLLOUT_CA_BUNDLE)"
+        return PermanentGraphError(0, "TlsCertificateVerifyFailed", hint)
     return RetryableFailure(0, type(exc).__name__, f"{what}: {detail}")
 
 

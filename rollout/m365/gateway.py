@@ -23,7 +23,7 @@ from rollout.m365.events import (
     patch_body,
     transaction_id_for,
 )
-from rollout.m365.limits import in_flight_semaphore, send_pacer
+from rollout.m365.limits import in_flight_semaphore, retry_gate, send_pacer
 from rollout.m365.mail import message_id_for, mime_draft_body
 from rollout.m365.pipeline import GraphPipeline, GraphResponse, segment
 from rollout.m365.redact import install_log_redaction
@@ -58,6 +58,7 @@ class O365Gateway:
             service_url,
             in_flight_semaphore(settings.client_id, settings.max_in_flight),
             send_pacer(settings.organiser, settings.send_pace_per_minute, pace_window_s),
+            retry_gate(settings.client_id),
         )
         self._policy = retry_policy or RetryPolicy()
         self._user = f"users/{segment(settings.organiser)}"

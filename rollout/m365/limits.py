@@ -17,6 +17,7 @@ Clock = Callable[[], float]
 _registry_lock = threading.Lock()
 _semaphores: dict[str, threading.BoundedSemaphore] = {}
 _pacers: dict[tuple[str, int, float], SendPacer] = {}
+_gates: dict[str, RetryAfterGate] = {}
 
 
 def in_flight_semaphore(client_id: str, limit: int) -> threading.BoundedSemaphore:
@@ -27,6 +28,37 @@ def in_flight_semaphore(client_id: str, limit: int) -> threading.BoundedSemaphor
         if semaphore is None:
             semaphore = _semaphores[client_id] = threading.BoundedSemaphore(limit)
         return semaphore
+
+
+def retry_gate(client_id: str) -> RetryAfterGate:
+    """The Retry-After gate every gateway for `client_id` shares."""
+    with _registry_lock:
+        gate = _gates.get(client_id)
+        if gate is None:
+            gate = _gates[client_id] = RetryAfterGate()
+        return gate
+
+
+class RetryAfterGate:
+    """When Graph answers 429/503 with Retry-After, no request of the app goes out before that time, from
+    any thread: a throttled app that keeps calling from other threads only stays throttled longer."""
+
+    def __init__(self, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
+        self._not_before = 0.0
+        self._lock = threading.Lock()
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._not_before = max(self._not_before, self._clock() + seconds)
+
+    def wait(self) -> None:
+        while True:
+            with self._lock:
+                delay = self._not_before - self._clock()
+            if delay <= 0:
+                return
+            time.sleep(delay)
 
 
 def send_pacer(mailbox: str, per_window: int, window_s: float = 60.0) -> SendPacer:

@@ -14,7 +14,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from rollout.m365.types import MailSpec, Recipient
+from rollout.m365.types import MailSpec, PermanentGraphError, Recipient
 
 
 def message_id_for(key: str, organiser: str) -> str:
@@ -26,7 +26,13 @@ def message_id_for(key: str, organiser: str) -> str:
 
 
 def _address(recipient: Recipient) -> Address:
-    return Address(display_name=recipient.name, addr_spec=recipient.email)
+    try:
+        return Address(display_name=recipient.name, addr_spec=recipient.email.strip())
+    except (ValueError, TypeError, IndexError):
+        # Not even parseable as an address: Exchange would refuse it too; say so the way Graph does.
+        raise PermanentGraphError(
+            400, "ErrorInvalidRecipients", f"recipient {recipient.email!r} is not a valid address"
+        ) from None
 
 
 def mime_message(mail: MailSpec, organiser: str, message_id: str) -> bytes:

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from rollout.m365.connection import GatewayConnection, transport_failure
-from rollout.m365.limits import SendPacer
+from rollout.m365.limits import RetryAfterGate, SendPacer
 from rollout.m365.redact import scrub
 from rollout.m365.retry import TRANSIENT_STATUSES, RetryableFailure, parse_retry_after
 from rollout.m365.schema import validate_body
@@ -62,11 +62,13 @@ class GraphPipeline:
         service_url: str,
         in_flight: threading.BoundedSemaphore,
         pacer: SendPacer,
+        gate: RetryAfterGate,
     ) -> None:
         self._connection = connection
         self._service_url = service_url if service_url.endswith("/") else service_url + "/"
         self._in_flight = in_flight
         self._pacer = pacer
+        self._gate = gate
         self.stats = PipelineStats()
 
     @property
@@ -120,6 +122,7 @@ class GraphPipeline:
             kwargs["data"] = json_body
         elif raw_body is not None:
             kwargs["data"] = raw_body
+        self._gate.wait()
         self.stats.count("requests")
         with self._in_flight:
             try:
@@ -144,6 +147,8 @@ class GraphPipeline:
             if status == 429:
                 self.stats.count("throttled")
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after:
+                self._gate.hold(retry_after)
             raise RetryableFailure(status, code, message, retry_after)
         if status == 404:
             raise NotFoundGraphError(status, code, message)
