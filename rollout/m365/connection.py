@@ -219,6 +219,9 @@ def build_connection(
         login_url=settings.login_url,
         request_retries=0,
         requests_delay=0,
+        # Immutable ids (O365's documented option): an id stays valid when Exchange moves the item, so the
+        # event ids the rollout stores for months, and a message's id from draft to Sent Items, never change.
+        default_headers={"Prefer": 'IdType="ImmutableId"'},
         raise_http_errors=False,
         timeout=timeout,
         verify_ssl=settings.ca_bundle or True,

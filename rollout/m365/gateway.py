@@ -186,12 +186,15 @@ class O365Gateway:
             draft_id = _id_of(response, "draft message")
         try:
             self._call("POST", f"{self._user}/messages/{segment(draft_id)}/send", sending=True)
-        except NotFoundGraphError:
-            # The draft we just saw is gone: an earlier /send (whose answer was lost) submitted it and
-            # Exchange moved it out of Drafts. Sending again could only duplicate it.
-            log.warning("draft %s vanished before /send; treating %s as already sent", draft_id, message_id)
+        except PermanentGraphError as error:
+            # The draft we just saw is gone (404) or no longer a draft (ErrorInvalidOperation): an earlier
+            # /send whose answer was lost, or another worker, submitted it meanwhile. Sending again could
+            # only duplicate it, so this counts as sent.
+            if not (isinstance(error, NotFoundGraphError) or error.code == "ErrorInvalidOperation"):
+                raise
+            log.warning("draft %s was submitted meanwhile (%s); not sending again", message_id, error.code)
         sent = [m for m in self._find_messages(message_id) if not m.get("isDraft")]
-        # Exchange files the sent copy asynchronously, under a new id; until then we return the draft's id.
+        # Exchange files the sent copy asynchronously; with immutable ids it keeps the draft's id anyway.
         return str(sent[0]["id"]) if sent else draft_id
 
     def _find_messages(self, message_id: str) -> list[dict[str, Any]]:

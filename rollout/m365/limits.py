@@ -72,20 +72,33 @@ def send_pacer(mailbox: str, per_window: int, window_s: float = 60.0) -> SendPac
 
 
 class SendPacer:
-    """At most `per_window` sending requests in any `window_s` seconds (sliding window).
+    """At most `per_window` sending requests in any `window_s` seconds, spread out rather than in bursts.
 
-    A slot is taken before the request and its timestamp is recorded when the request *completes*. The server
-    receives a request between those two instants, so the gap the server sees between request k and request
-    k + per_window is never shorter than the window: a steady drain cannot trip a sliding-window (or
-    equal-rate token-bucket) limit on the server, whatever the network latency. Requests still in flight count
-    against the window, so concurrent senders cannot overshoot either.
+    Two rules, both must allow a send:
+    - a token bucket (capacity `burst`, refilled at per_window/window_s) spreads a steady drain evenly
+      (30/min -> a burst of 5, then one every 2 s) instead of 30 at once and a minute of silence, which is
+      kinder to whatever algorithm Exchange uses and to the 4-requests-in-flight limit;
+    - a sliding window is the hard guarantee: a slot is taken before the request and its timestamp recorded
+      when the request *completes*. The server receives a request between those two instants, so it never
+      sees request k + per_window less than a window after request k, whatever the latency. Requests still
+      in flight count against the window, so concurrent senders cannot overshoot either.
     """
 
-    def __init__(self, per_window: int, window_s: float = 60.0, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        per_window: int,
+        window_s: float = 60.0,
+        burst: int | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
         if per_window < 1 or window_s <= 0:
             raise ValueError("pace must be at least one message per positive window")
         self.per_window = per_window
         self.window_s = window_s
+        self.burst = burst if burst is not None else max(1, per_window // 6)
+        self._rate = per_window / window_s  # tokens per second
+        self._tokens = float(self.burst)
+        self._refilled_at = clock()
         self._clock = clock
         # A little slack so that a server counting its window inclusively still sees fewer than the limit.
         self._expiry_s = window_s + min(0.25, window_s * 0.01)
@@ -110,12 +123,20 @@ class SendPacer:
         with self._cond:
             while True:
                 now = self._clock()
+                self._tokens = min(self.burst, self._tokens + (now - self._refilled_at) * self._rate)
+                self._refilled_at = now
                 while self._done and self._done[0] + self._expiry_s <= now:
                     self._done.popleft()
-                if len(self._done) + self._in_flight < self.per_window:
+                window_full = len(self._done) + self._in_flight >= self.per_window
+                if not window_full and self._tokens >= 1:
+                    self._tokens -= 1
                     self._in_flight += 1
                     self.waited_s += now - started
                     return
-                # Full: wait until the oldest completed send leaves the window (or a slot is released).
-                timeout = self._done[0] + self._expiry_s - now if self._done else None
-                self._cond.wait(timeout)
+                waits = []
+                if self._tokens < 1:
+                    waits.append((1 - self._tokens) / self._rate)
+                if window_full and self._done:
+                    waits.append(self._done[0] + self._expiry_s - now)
+                # No timeout when only in-flight sends fill the window: their completion notifies us.
+                self._cond.wait(max(waits) if waits else None)

@@ -9,7 +9,6 @@ by retry.py) or a typed `GraphError` raised at once.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -184,6 +183,3 @@ def _error_of(response: requests.Response) -> tuple[str, str]:
         message = response.text[:300] if response.text else (response.reason or "")
     return code, scrub(message)
 
-
-def dumps(body: dict[str, Any]) -> str:
-    return json.dumps(body, separators=(",", ":"))

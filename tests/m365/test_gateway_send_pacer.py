@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -45,22 +46,26 @@ def test_no_window_ever_sees_more_than_the_limit(threads: int) -> None:
         assert spans[k + 3][0] - spans[k][1] >= 0.4
 
 
-def test_a_steady_drain_runs_close_to_the_pace() -> None:
-    pacer = SendPacer(per_window=5, window_s=0.5)
-    started = time.monotonic()
-    _starts_and_ends(pacer, count=15, threads=2, work_s=0.0)
-    elapsed = time.monotonic() - started
-    # 15 sends at 5 per 0.5 s: two full windows of waiting, and not much more.
-    assert 1.0 <= elapsed < 1.4
+def test_a_steady_drain_runs_at_the_pace_spread_evenly() -> None:
+    pacer = SendPacer(per_window=5, window_s=0.5)  # 10 per second, burst of 1
+    spans = _starts_and_ends(pacer, count=15, threads=3, work_s=0.0)
+    elapsed = spans[-1][0] - spans[0][0]
+    assert 1.3 <= elapsed < 1.7  # 14 gaps of ~0.1 s: the pace, not much slower
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(spans)]
+    assert min(gaps) >= 0.09  # evenly spread, never a burst
 
 
-def test_the_first_sends_go_without_waiting() -> None:
-    pacer = SendPacer(per_window=4, window_s=10)
+def test_a_small_burst_goes_at_once_then_sends_are_spaced() -> None:
+    pacer = SendPacer(per_window=30, window_s=6.0)  # 5 per second; burst 30 // 6 = 5
+    assert pacer.burst == 5
     started = time.monotonic()
-    for _ in range(4):
+    for _ in range(5):
         with pacer.slot():
             pass
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 0.05
+    with pacer.slot():
+        pass
+    assert time.monotonic() - started >= 0.18
 
 
 def test_limits_are_shared_per_app_and_per_mailbox() -> None:
