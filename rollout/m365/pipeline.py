@@ -111,8 +111,9 @@ class GraphPipeline:
         connection = self._connection
         connection.ensure_token()
         generation = connection.token_generation
-        # O365 looks the content type up under exactly this spelling, and json.dumps()es dict bodies.
-        headers = {"Content-type": content_type or "application/json"}
+        # O365 looks the content type up under exactly this spelling (and json.dumps()es dict bodies sent
+        # as application/json, its default for POST/PATCH).
+        headers = {"Content-type": content_type} if content_type else {}
         # Per request, because requests lets REQUESTS_CA_BUNDLE override a session's `verify`.
         kwargs: dict[str, Any] = {"headers": headers, "verify": connection.verify_ssl}
         if params:
