@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rollout.m365 import schema
 from rollout.m365.connection import DEFAULT_TIMEOUT, build_connection
@@ -29,7 +29,14 @@ from rollout.m365.pipeline import GraphPipeline, GraphResponse, segment
 from rollout.m365.redact import install_log_redaction
 from rollout.m365.retry import RetryPolicy, run_with_retries
 from rollout.m365.settings import GatewaySettings, SecretLoader
-from rollout.m365.types import EventSpec, EventState, MailSpec, NotFoundGraphError, PermanentGraphError
+from rollout.m365.types import (
+    EventSpec,
+    EventState,
+    Gateway,
+    MailSpec,
+    NotFoundGraphError,
+    PermanentGraphError,
+)
 
 log = logging.getLogger("rollout.m365")
 
@@ -230,3 +237,9 @@ def _id_of(response: GraphResponse, what: str) -> str:
     if not item_id:
         raise PermanentGraphError(response.status, "MissingId", f"Graph answered without the {what}'s id")
     return str(item_id)
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_protocol(gateway: O365Gateway) -> Gateway:
+        return gateway  # mypy checks O365Gateway against rollout.m365.types.Gateway here
