@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import sys
@@ -71,6 +72,12 @@ def serve_forever(
         lines.append(f"  App {client_id} may act on: {', '.join(mailboxes)}")
         lines.append("Point the gateway at it with:")
         lines += [f"export {k}={shlex.quote(v)}" for k, v in environment(emulator, app).items()]
+        overriding = [k for k in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE") if os.environ.get(k)]
+        if overriding and emulator.ca_bundle is not None:
+            # requests lets these override a Session's verify= (msal sets only the Session's).
+            lines.append(
+                f"Note: {' and '.join(overriding)} is set; requests prefers it to a session's verify=."
+            )
         print("\n".join(lines), file=stream, flush=True)
         _stop_on_signals(stop)
         try:

@@ -48,6 +48,9 @@ class GraphEmulator:
             cert, key = make_certificate(cert_dir)
             context = server_context(cert, key)
             self.ca_bundle = cert
+        with self._state.lock:
+            # Items on disk from an earlier run would mix with this run's numbering and index.
+            self._state.received.clear()
         pipeline = Pipeline(self._state, self.faults, self._concurrency)
         self._server = EmulatorHTTPServer(
             (self.config.host, self.config.port), pipeline, context, self.config.idle_timeout_s

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hmac
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import parse_qsl, unquote_plus, urlparse
 
 from rollout.emulator.errors import OAuthError
 from rollout.emulator.httpio import Request, Response
@@ -81,8 +81,10 @@ def token(state: State, request: Request, tenant: str) -> tuple[Response, App]:
     client_id, secret = form.get("client_id", ""), form.get("client_secret")
     basic = request.header("authorization")
     if basic.lower().startswith("basic "):  # client_secret_basic
+        # RFC 6749 2.3.1: both parts are form-encoded before being joined (msal does this).
         decoded = base64.b64decode(basic[6:]).decode("utf-8", "replace")
-        client_id, _, secret = decoded.partition(":")
+        raw_id, _, raw_secret = decoded.partition(":")
+        client_id, secret = unquote_plus(raw_id), unquote_plus(raw_secret)
     if form.get("grant_type") != "client_credentials":
         raise OAuthError(
             400,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 from typing import Any
@@ -27,19 +28,22 @@ from rollout.emulator.state import State
 from rollout.emulator.timezones import parse_query_instant
 
 EVENT_TYPE = "microsoft.graph.event"
+# Each mailbox has one calendar here; its id is opaque like Exchange's (and the same in every mailbox).
+CALENDAR_ID = base64.urlsafe_b64encode(b"\x00\x01calendar:default").decode()
 
 
 def _reply(call: GraphCall, status: int, event: Event) -> Response:
     tz = call.timezone()
     data = event.to_json(tz, call.preferences().get("outlook.body-content-type"))
-    extended = odata.expand_extended(call.query, event.extended)
-    if extended is not None:
-        data["singleValueExtendedProperties"] = extended
+    data = odata.with_extended(data, call.query, event.extended)
     data["@odata.context"] = call.context("events/$entity")
-    headers = (
-        {"Preference-Applied": f'outlook.timezone="{tz}"'} if "outlook.timezone" in call.preferences() else {}
-    )
-    return Response.json(status, odata.select(data, call.query), headers)
+    return Response.json(status, odata.select(data, call.query), _timezone_applied(call))
+
+
+def _timezone_applied(call: GraphCall) -> dict[str, str]:
+    if "outlook.timezone" not in call.preferences():
+        return {}
+    return {"Preference-Applied": f'outlook.timezone="{call.timezone()}"'}
 
 
 def _find(call: GraphCall, event_id: str) -> Event:
@@ -108,7 +112,7 @@ def create(call: GraphCall) -> Response:
             location=read_location(body),
             attendees=attendees,
             transaction_id=transaction,
-            extended=[dict(p) for p in body.get("singleValueExtendedProperties") or ()],
+            extended=odata.merge_extended([], body.get("singleValueExtendedProperties") or []),
         )
         read_plain(body, event.plain)
         _set_online(call, event, body)
@@ -148,17 +152,12 @@ def _listing(call: GraphCall, events: list[Event], entity_set: str) -> Response:
     rendered = [(e, data) for e, data in rendered if keep(data, e.extended)]
 
     def render(pair: tuple[Event, dict[str, Any]]) -> dict[str, Any]:
-        event, data = pair
-        extended = odata.expand_extended(call.query, event.extended)
-        return data if extended is None else {**data, "singleValueExtendedProperties": extended}
+        return odata.with_extended(pair[1], call.query, pair[0].extended)
 
     data = odata.page(
         rendered, render, call.query, call.self_url(), call.context(entity_set), call.state.config.page_size
     )
-    headers = (
-        {"Preference-Applied": f'outlook.timezone="{tz}"'} if "outlook.timezone" in call.preferences() else {}
-    )
-    return Response.json(200, data, headers)
+    return Response.json(200, data, _timezone_applied(call))
 
 
 def list_events(call: GraphCall) -> Response:
@@ -222,11 +221,7 @@ def patch(call: GraphCall, event_id: str) -> Response:
                 attendee.response, attendee.responded_at = "none", None
         read_plain(body, event.plain)
         _set_online(call, event, body)
-        if body.get("singleValueExtendedProperties"):
-            by_id = {str(p["id"]).lower(): p for p in event.extended}
-            for prop in body["singleValueExtendedProperties"]:
-                by_id[str(prop["id"]).lower()] = dict(prop)
-            event.extended = list(by_id.values())
+        event.extended = odata.merge_extended(event.extended, body.get("singleValueExtendedProperties") or [])
         event.modified = dt.datetime.now(dt.UTC)
         event.change_key = state.ids.change_key()
         call.committed = True
@@ -261,10 +256,9 @@ def delete(call: GraphCall, event_id: str) -> Response:
     return Response.empty(204)
 
 
-def calendar(call: GraphCall) -> Response:
-    data = {
-        "@odata.context": call.context("calendar/$entity"),
-        "id": "calendar-" + call.mailbox,
+def _calendar_json(call: GraphCall) -> dict[str, Any]:
+    return {
+        "id": CALENDAR_ID,
         "name": "Calendar",
         "color": "auto",
         "isDefaultCalendar": True,
@@ -273,7 +267,16 @@ def calendar(call: GraphCall) -> Response:
         "canViewPrivateItems": True,
         "owner": {"name": call.mailbox, "address": call.mailbox},
     }
-    return Response.json(200, data)
+
+
+def calendar(call: GraphCall, calendar_id: str | None = None) -> Response:
+    if calendar_id is not None and calendar_id != CALENDAR_ID:
+        raise not_found()
+    return Response.json(200, {"@odata.context": call.context("calendar/$entity"), **_calendar_json(call)})
+
+
+def calendars(call: GraphCall) -> Response:
+    return Response.json(200, {"@odata.context": call.context("calendars"), "value": [_calendar_json(call)]})
 
 
 RESPONSE_NAMES = {"accepted", "tentativelyaccepted", "declined", "none", "notresponded"}

@@ -5,28 +5,33 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rollout.emulator import events_api, messages_api
+from rollout.emulator.errors import not_found
 from rollout.emulator.graphcall import GraphCall
 from rollout.emulator.httpio import Response
 
 Handler = Callable[..., Response]
 ANY = "{}"  # one path segment, passed to the handler as an argument
 
-ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
+_EVENT_ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
     ("POST", ("events",), events_api.create),
-    ("POST", ("calendar", "events"), events_api.create),
     ("GET", ("events",), events_api.list_events),
-    ("GET", ("calendar", "events"), events_api.list_events),
     ("GET", ("calendarview",), events_api.calendar_view),
-    ("GET", ("calendar", "calendarview"), events_api.calendar_view),
-    ("GET", ("calendar",), events_api.calendar),
     ("GET", ("events", ANY), events_api.get),
-    ("GET", ("calendar", "events", ANY), events_api.get),
     ("PATCH", ("events", ANY), events_api.patch),
-    ("PATCH", ("calendar", "events", ANY), events_api.patch),
     ("DELETE", ("events", ANY), events_api.delete),
-    ("DELETE", ("calendar", "events", ANY), events_api.delete),
     ("POST", ("events", ANY, "cancel"), events_api.cancel),
-    ("POST", ("calendar", "events", ANY, "cancel"), events_api.cancel),
+]
+
+ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
+    # The one calendar answers at /events, /calendar/events and /calendars/{its id}/events alike.
+    *[
+        (method, (*prefix, *pattern), handler)
+        for prefix in ((), ("calendar",), ("calendars", ANY))
+        for method, pattern, handler in _EVENT_ROUTES
+    ],
+    ("GET", ("calendar",), events_api.calendar),
+    ("GET", ("calendars",), events_api.calendars),
+    ("GET", ("calendars", ANY), events_api.calendar),
     ("POST", ("sendmail",), messages_api.send_mail),
     ("POST", ("messages",), messages_api.create_draft),
     ("POST", ("mailfolders", ANY, "messages"), messages_api.create_draft),
@@ -58,7 +63,12 @@ def route(method: str, segments: list[str]) -> tuple[Handler, list[str]] | None:
 
 
 def call_handler(handler: Handler, call: GraphCall, captured: list[str], segments: list[str]) -> Response:
-    if segments and segments[0].lower() == "mailfolders" and handler is not messages_api.mail_folder:
+    first = segments[0].lower() if segments else ""
+    if first == "calendars" and captured:
+        if captured[0] != events_api.CALENDAR_ID:
+            raise not_found()
+        return handler(call, *captured[1:])
+    if first == "mailfolders" and handler is not messages_api.mail_folder:
         folder, rest = captured[0], captured[1:]
         return handler(call, *rest, folder=folder)
     return handler(call, *captured)

@@ -14,18 +14,26 @@ class _TextCollector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._links: list[str | None] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style", "head"):
             self._skip += 1
         elif tag in _BLOCK:
             self.parts.append("\n")
+        elif tag == "a":
+            self._links.append(dict(attrs).get("href"))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style", "head"):
             self._skip = max(0, self._skip - 1)
         elif tag in _BLOCK:
             self.parts.append("\n")
+        elif tag == "a" and self._links:
+            # Outlook's text alternative keeps link targets, e.g. "Join the meeting now <https://...>".
+            href = self._links.pop()
+            if href and not href.startswith("mailto:"):
+                self.parts.append(f" <{href}>")
 
     def handle_data(self, data: str) -> None:
         if not self._skip:

@@ -22,6 +22,7 @@ MAX_BODY = 50 * 1024 * 1024
 class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default backlog of 5 refuses bursts of parallel clients
 
     def __init__(
         self, address: tuple[str, int], pipeline: Pipeline, tls: ssl.SSLContext | None, idle_timeout_s: float

@@ -14,6 +14,7 @@ from typing import Any
 
 from rollout.emulator.errors import ServiceError
 from rollout.emulator.htmltext import html_to_text, text_to_html
+from rollout.emulator.odata import merge_extended
 from rollout.emulator.timezones import iso_utc
 
 Address = tuple[str, str]  # (name, address)
@@ -138,11 +139,7 @@ def apply_json(message: Message, body: dict[str, Any]) -> None:
         message.categories = [str(c) for c in body["categories"] or ()]
     if body.get("internetMessageId"):
         message.internet_message_id = str(body["internetMessageId"])
-    if body.get("singleValueExtendedProperties"):
-        by_id = {p["id"].lower(): p for p in message.extended}
-        for prop in body["singleValueExtendedProperties"]:
-            by_id[str(prop["id"]).lower()] = {"id": str(prop["id"]), "value": prop.get("value")}
-        message.extended = list(by_id.values())
+    message.extended = merge_extended(message.extended, body.get("singleValueExtendedProperties") or [])
     if body.get("internetMessageHeaders"):
         message.headers = [{"name": h["name"], "value": h["value"]} for h in body["internetMessageHeaders"]]
 

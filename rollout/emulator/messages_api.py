@@ -43,12 +43,10 @@ def _read_into(call: GraphCall, message: Message, definition: str) -> dict[str, 
         apply_mime(message, parse_mime(call.request.body))
         return {}
     body = call.body()
-    validate(body, definition, MESSAGE_TYPE if definition == MESSAGE_TYPE else "microsoft.graph.sendMail")
-    apply_json(message, body.get("message", {}) if definition == "sendMailRequest" else body)
-    if definition == MESSAGE_TYPE:
-        _check_sender(call, body)
-    else:
-        _check_sender(call, body.get("message") or {})
+    validate(body, definition, MESSAGE_TYPE)
+    fields = (body.get("message") or {}) if definition == "sendMailRequest" else body
+    _check_sender(call, fields)
+    apply_json(message, fields)
     return dict(body)
 
 
@@ -65,9 +63,7 @@ def _check_sender(call: GraphCall, body: dict[str, Any]) -> None:
 
 def _reply(call: GraphCall, status: int, message: Message) -> Response:
     data = message.to_json(call.immutable_ids())
-    extended = odata.expand_extended(call.query, message.extended)
-    if extended is not None:
-        data["singleValueExtendedProperties"] = extended
+    data = odata.with_extended(data, call.query, message.extended)
     data["@odata.context"] = call.context("messages/$entity")
     return Response.json(status, odata.select(data, call.query))
 
@@ -164,9 +160,7 @@ def list_messages(call: GraphCall, folder: str | None = None) -> Response:
         rendered = [(m, data) for m, data in rendered if keep(data, m.extended)]
 
     def render(pair: tuple[Message, dict[str, Any]]) -> dict[str, Any]:
-        message, data = pair
-        extended = odata.expand_extended(call.query, message.extended)
-        return data if extended is None else {**data, "singleValueExtendedProperties": extended}
+        return odata.with_extended(pair[1], call.query, pair[0].extended)
 
     data = odata.page(
         rendered, render, call.query, call.self_url(), call.context("messages"), call.state.config.page_size

@@ -78,16 +78,31 @@ def select(data: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k.lower() in wanted}
 
 
-def expand_extended(query: dict[str, str], extended: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-    """$expand=singleValueExtendedProperties($filter=id eq '...') → the matching properties, else None."""
+def with_extended(
+    data: dict[str, Any], query: dict[str, str], extended: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Graph returns extended properties only when asked:
+    $expand=singleValueExtendedProperties($filter=id eq '...') adds the matching ones to `data`."""
     expand = query.get("$expand", "").strip()
     if not expand:
-        return None
+        return data
     match = _EXPAND_EXT.match(expand)
     if not match:
         raise ServiceError(400, "BadRequest", f"Parsing OData Select and Expand failed: '{expand}'.")
     wanted = _unquote(match.group(1)).lower()
-    return [dict(p) for p in extended if str(p["id"]).lower() == wanted]
+    return {
+        **data,
+        "singleValueExtendedProperties": [dict(p) for p in extended if str(p["id"]).lower() == wanted],
+    }
+
+
+def merge_extended(existing: list[dict[str, Any]], incoming: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A PATCH of singleValueExtendedProperties sets the named ones and keeps the rest (ids compare
+    case-insensitively)."""
+    by_id = {str(p["id"]).lower(): p for p in existing}
+    for prop in incoming:
+        by_id[str(prop["id"]).lower()] = {"id": str(prop["id"]), "value": prop.get("value")}
+    return list(by_id.values())
 
 
 def parse_filter(text: str | None) -> Predicate:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from rollout.emulator.httpio import Request, Response
 from rollout.emulator.limits import ConcurrencyLimit
 from rollout.emulator.requestlog import RequestRecord
 from rollout.emulator.state import App, State
+
+log = logging.getLogger("rollout.emulator")
 
 _WWW_AUTHENTICATE = (
     'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
@@ -54,6 +57,11 @@ class Pipeline:
                 response = self._entra(request, segments, trace, request_id)
         except ServiceError as error:
             response = _error_response(error, request_id)
+        except Exception:
+            # A bug in the emulator must look like a server error to the client, not a dropped connection
+            # (which the gateway would treat as a lost response).
+            log.exception("emulator failed on %s %s", request.method, request.path)
+            response = _error_response(ServiceError(500, "generalException", "Emulator error."), request_id)
         response.headers.setdefault("request-id", request_id)
         response.headers.setdefault("client-request-id", request_id)
         self._log(request, response, trace, started)

@@ -18,6 +18,6 @@ class RequestRecord:
     # It arrived while the Retry-After this server last gave the same app was still running.
     before_retry_after: bool = False
     retry_after: int | None = None  # what this response told the client to wait
-    fault: str | None = None  # "drop", "status", "lost-response" (after_commit), "latency"
+    fault: str | None = None  # injected: "drop", "status", or "lost-response" (after_commit)
     committed: bool = False  # the operation took effect (even if the client never heard)
     query: str = ""

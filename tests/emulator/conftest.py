@@ -115,7 +115,9 @@ def event_body(subject: str = "Workshop 1", attendees: tuple[str, ...] = (), **e
         "body": {"contentType": "html", "content": f"<p>{subject} agenda</p>"},
         "start": {"dateTime": "2026-03-02T09:00:00", "timeZone": "Europe/London"},
         "end": {"dateTime": "2026-03-02T11:00:00", "timeZone": "Europe/London"},
-        "attendees": [{"emailAddress": {"address": a, "name": a.split("@")[0]}, "type": "required"} for a in attendees],
+        "attendees": [
+            {"emailAddress": {"address": a, "name": a.split("@")[0]}, "type": "required"} for a in attendees
+        ],
     }
     body.update(extra)
     return body

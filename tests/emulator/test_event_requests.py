@@ -1,4 +1,4 @@
-"""Creating and reading events: schema rules, transactionId dedupe, paging, time zones, Teams, hidden lists."""
+"""Creating and reading events: schema rules, transactionId dedupe, paging, time zones, Teams, hiding."""
 
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ def test_unknown_property_is_rejected_naming_it(graph: Graph) -> None:
     response = graph.post("/events", json=event_body(sendInvites=True))
 
     assert response.status_code == 400
-    assert "'sendInvites' does not exist on type 'microsoft.graph.event'" in response.json()["error"]["message"]
+    assert (
+        "'sendInvites' does not exist on type 'microsoft.graph.event'" in response.json()["error"]["message"]
+    )
 
 
 def test_unparseable_json_is_rejected(graph: Graph) -> None:
@@ -155,6 +157,7 @@ def test_teams_meeting_gets_a_join_url_that_attendees_receive(graph: Graph, emu:
     assert join_url.startswith("https://teams.microsoft.com/l/meetup-join/")
     assert emu.mailbox("a@example.org")[0].join_url == join_url
     assert join_url in emu.mailbox("a@example.org")[0].html
+    assert join_url in emu.mailbox("a@example.org")[0].text
 
 
 def test_hidden_attendees_do_not_see_each_other(graph: Graph, emu: GraphEmulator) -> None:
@@ -200,3 +203,16 @@ def test_unknown_event_id_is_item_not_found(graph: Graph) -> None:
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "ErrorItemNotFound"
+
+
+def test_default_calendar_is_also_reachable_by_its_id(graph: Graph) -> None:
+    calendar_id = graph.get("/calendar").json()["id"]
+    created = graph.post(f"/calendars/{calendar_id}/events", json=event_body())
+
+    listed = graph.get("/calendars").json()["value"]
+    fetched = graph.get(f"/calendars/{calendar_id}/events/{ids(created.json()['id'])}")
+
+    assert created.status_code == 201
+    assert [c["id"] for c in listed] == [calendar_id]
+    assert fetched.status_code == 200
+    assert graph.get("/calendars/AAMkOTHER=/events").status_code == 404

@@ -23,7 +23,9 @@ def test_msal_acquires_a_bearer_token_through_discovery_and_the_token_endpoint(e
 
 def test_discovery_points_msal_back_at_the_emulator(emu: GraphEmulator) -> None:
     config = requests.get(
-        f"{emu.login_url}/{TENANT}/v2.0/.well-known/openid-configuration", verify=str(emu.ca_bundle), timeout=5
+        f"{emu.login_url}/{TENANT}/v2.0/.well-known/openid-configuration",
+        verify=str(emu.ca_bundle),
+        timeout=5,
     ).json()
 
     assert config["token_endpoint"] == f"{emu.base_url}/{TENANT}/oauth2/v2.0/token"
@@ -102,7 +104,15 @@ def test_expire_tokens_revokes_everything_issued_so_far_but_not_later_tokens(emu
 
 
 def test_missing_bearer_token_is_refused(emu: GraphEmulator) -> None:
-    response = requests.get(f"{emu.graph_url}/users/x@example.org/events", verify=str(emu.ca_bundle), timeout=5)
+    response = requests.get(
+        f"{emu.graph_url}/users/x@example.org/events", verify=str(emu.ca_bundle), timeout=5
+    )
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "InvalidAuthenticationToken"
+
+
+def test_secrets_with_url_special_characters_work(emu: GraphEmulator) -> None:
+    emu.register_app(TENANT, "special-client", "a+b/c=d:e%f g~", ["organiser@example.org"])
+
+    assert token_for(emu, "special-client", "a+b/c=d:e%f g~")
