@@ -34,12 +34,8 @@ GatewayFactory = Callable[..., O365Gateway]
 def make_gateway(emu: GraphEmulator) -> Iterator[GatewayFactory]:
     made: list[O365Gateway] = []
 
-    def make(
-        *, retry_policy: RetryPolicy = FAST_RETRIES, pace_window_s: float = 60.0, **overrides: Any
-    ) -> O365Gateway:
-        gateway = O365Gateway(
-            settings_for(emu, **overrides), retry_policy=retry_policy, pace_window_s=pace_window_s
-        )
+    def make(*, retry_policy: RetryPolicy = FAST_RETRIES, pace_window_s: float = 60.0, **overrides: Any) -> O365Gateway:
+        gateway = O365Gateway(settings_for(emu, **overrides), retry_policy=retry_policy, pace_window_s=pace_window_s)
         made.append(gateway)
         return gateway
 

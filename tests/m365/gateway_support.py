@@ -82,9 +82,7 @@ def letter(*to: Recipient, subject: str = "Your workshop place", cc: tuple[Recip
     )
 
 
-def graph_requests(
-    emulator: GraphEmulator, method: str | None = None, suffix: str = ""
-) -> list[RequestRecord]:
+def graph_requests(emulator: GraphEmulator, method: str | None = None, suffix: str = "") -> list[RequestRecord]:
     """Graph (not Entra) requests the emulator answered, optionally filtered by method and path ending."""
     return [
         r

@@ -29,9 +29,7 @@ def test_creating_an_event_invites_every_attendee_once(emu: GraphEmulator, gatew
     assert all(r.path.startswith(f"/v1.0/users/{ORGANISER}/") for r in graph_requests(emu))
 
 
-def test_creating_again_with_the_same_key_returns_the_same_event(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_creating_again_with_the_same_key_returns_the_same_event(emu: GraphEmulator, gateway: O365Gateway) -> None:
     first = gateway.create_event(workshop(), "wave-1/hub-a/workshop-1")
     again = gateway.create_event(workshop(), "wave-1/hub-a/workshop-1")
     other = gateway.create_event(workshop(), "wave-1/hub-a/workshop-2")
@@ -47,14 +45,10 @@ def test_an_unchanged_update_sends_nothing(emu: GraphEmulator, gateway: O365Gate
     assert kinds_received(emu, "person1@hub.example") == ["invitation"]
 
 
-def test_moving_an_event_notifies_attendees_and_keeps_the_rest(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_moving_an_event_notifies_attendees_and_keeps_the_rest(emu: GraphEmulator, gateway: O365Gateway) -> None:
     spec = workshop()
     event_id = gateway.create_event(spec, "k")
-    moved = dataclasses.replace(
-        spec, start=spec.start + dt.timedelta(days=7), end=spec.end + dt.timedelta(days=7)
-    )
+    moved = dataclasses.replace(spec, start=spec.start + dt.timedelta(days=7), end=spec.end + dt.timedelta(days=7))
     gateway.update_event(event_id, moved)
     gateway.update_event(event_id, moved)  # a re-run: nothing further
     [patch] = graph_requests(emu, "PATCH")
@@ -64,9 +58,7 @@ def test_moving_an_event_notifies_attendees_and_keeps_the_rest(
     assert kinds_received(emu, "person2@hub.example") == ["invitation", "update"]
 
 
-def test_changing_attendees_invites_the_new_and_releases_the_removed(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_changing_attendees_invites_the_new_and_releases_the_removed(emu: GraphEmulator, gateway: O365Gateway) -> None:
     spec = workshop(attendees=people(2))
     event_id = gateway.create_event(spec, "k")
     newcomer = Recipient("New Person", "new.person@hub.example")
@@ -76,14 +68,10 @@ def test_changing_attendees_invites_the_new_and_releases_the_removed(
     assert kinds_received(emu, "new.person@hub.example") == ["invitation"]
 
 
-def test_moving_online_and_retitling_patch_only_those_fields(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_moving_online_and_retitling_patch_only_those_fields(emu: GraphEmulator, gateway: O365Gateway) -> None:
     spec = workshop()
     event_id = gateway.create_event(spec, "k")
-    gateway.update_event(
-        event_id, dataclasses.replace(spec, online=True, location=None, subject="Workshop 1 (online)")
-    )
+    gateway.update_event(event_id, dataclasses.replace(spec, online=True, location=None, subject="Workshop 1 (online)"))
     [event] = emu.events(ORGANISER)
     assert event["subject"] == "Workshop 1 (online)"
     assert event["isOnlineMeeting"] is True and event["location"]["displayName"] == ""
@@ -99,9 +87,7 @@ def test_body_edits_are_sent_once_and_recognised_afterwards(emu: GraphEmulator, 
     assert "repeat prescriptions" in emu.events(ORGANISER)[0]["body"]["content"]
 
 
-def test_cancelling_notifies_everyone_once_even_when_repeated(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_cancelling_notifies_everyone_once_even_when_repeated(emu: GraphEmulator, gateway: O365Gateway) -> None:
     event_id = gateway.create_event(workshop(), "k")
     gateway.cancel_event(event_id, "The hall is unavailable; we will be in touch.")
     gateway.cancel_event(event_id, "The hall is unavailable; we will be in touch.")
@@ -114,14 +100,10 @@ def test_cancelling_notifies_everyone_once_even_when_repeated(
 
 
 def test_cancelling_an_event_that_never_existed_is_not_an_error(gateway: O365Gateway) -> None:
-    gateway.cancel_event(
-        "AAMkAGI2NGVhZTVlLTI1OGMtNDI4My1iZmE5LTA5OGJiZGJhOTE0OQBGAAAAAAA=", "no longer needed"
-    )
+    gateway.cancel_event("AAMkAGI2NGVhZTVlLTI1OGMtNDI4My1iZmE5LTA5OGJiZGJhOTE0OQBGAAAAAAA=", "no longer needed")
 
 
-def test_an_event_without_attendees_is_deleted_rather_than_cancelled(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_an_event_without_attendees_is_deleted_rather_than_cancelled(emu: GraphEmulator, gateway: O365Gateway) -> None:
     event_id = gateway.create_event(workshop(attendees=()), "k")
     gateway.cancel_event(event_id, "not needed")
     assert emu.events(ORGANISER) == []

@@ -37,9 +37,7 @@ def test_a_503_with_retry_after_is_waited_out_before_the_create_is_retried(
     assert len(emu.events(ORGANISER)) == 1
 
 
-def test_a_429_on_patch_and_on_cancel_is_retried_after_retry_after(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_a_429_on_patch_and_on_cancel_is_retried_after_retry_after(emu: GraphEmulator, gateway: O365Gateway) -> None:
     spec = workshop()
     event_id = gateway.create_event(spec, "k")
     emu.faults.once("PATCH", f"{EVENTS}/*", status=429, retry_after=1)
@@ -63,9 +61,7 @@ def test_a_create_whose_answer_never_arrives_makes_one_event(
     assert kinds_received(emu, "person1@hub.example") == ["invitation"]
 
 
-def test_a_cancel_whose_answer_is_lost_sends_one_cancellation(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_a_cancel_whose_answer_is_lost_sends_one_cancellation(emu: GraphEmulator, gateway: O365Gateway) -> None:
     event_id = gateway.create_event(workshop(), "k")
     emu.faults.once("POST", f"{EVENTS}/*/cancel", drop=True, after_commit=True)
     gateway.cancel_event(event_id, "sorry")
@@ -116,9 +112,7 @@ def test_mail_survives_a_503_on_every_step(emu: GraphEmulator, gateway: O365Gate
     assert not any(r.before_retry_after for r in emu.requests)
 
 
-def test_an_outage_longer_than_the_retry_budget_raises_a_transient_error(
-    emu: GraphEmulator, make_gateway
-) -> None:
+def test_an_outage_longer_than_the_retry_budget_raises_a_transient_error(emu: GraphEmulator, make_gateway) -> None:
     gateway = make_gateway(retry_policy=RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02))
     emu.faults.once("POST", EVENTS, status=503, times=5)
     with pytest.raises(TransientGraphError) as caught:
@@ -130,9 +124,7 @@ def test_an_outage_longer_than_the_retry_budget_raises_a_transient_error(
     assert len(emu.events(ORGANISER)) == 1
 
 
-def test_a_mailbox_outside_the_apps_scope_is_a_permanent_access_denied(
-    emu: GraphEmulator, make_gateway
-) -> None:
+def test_a_mailbox_outside_the_apps_scope_is_a_permanent_access_denied(emu: GraphEmulator, make_gateway) -> None:
     gateway = make_gateway(organiser=OUT_OF_SCOPE)
     with pytest.raises(PermanentGraphError) as caught:
         gateway.create_event(workshop(), "k")

@@ -20,9 +20,7 @@ def _max_overlap(intervals: list[tuple[float, float]]) -> int:
     return peak
 
 
-def test_parallel_callers_never_have_more_than_four_requests_in_flight(
-    emu: GraphEmulator, make_gateway
-) -> None:
+def test_parallel_callers_never_have_more_than_four_requests_in_flight(emu: GraphEmulator, make_gateway) -> None:
     emu.faults.latency_ms = 40  # long enough for requests to pile up if nothing held them back
     gateways = [make_gateway(), make_gateway()]  # two instances share the app's limit
 

@@ -25,9 +25,7 @@ def test_a_message_arrives_once_with_text_and_html(emu: GraphEmulator, gateway: 
     assert sent_id  # the sent copy's id in the organiser's mailbox
 
 
-def test_sending_again_with_the_same_key_delivers_nothing_more(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_sending_again_with_the_same_key_delivers_nothing_more(emu: GraphEmulator, gateway: O365Gateway) -> None:
     ann = people(1)[0]
     first = gateway.send_mail(letter(ann), "wave-1/ann/reminder-1")
     again = gateway.send_mail(letter(ann), "wave-1/ann/reminder-1")
@@ -44,9 +42,7 @@ def test_a_second_gateway_after_a_crash_finds_the_earlier_send(make_gateway, emu
     assert len(emu.mailbox(ann.email)) == 1
 
 
-def test_an_invalid_recipient_is_a_permanent_error_and_is_not_retried(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_an_invalid_recipient_is_a_permanent_error_and_is_not_retried(emu: GraphEmulator, gateway: O365Gateway) -> None:
     with pytest.raises(PermanentGraphError) as caught:
         gateway.send_mail(letter(Recipient("Nobody", "nobody@localhost")), "wave-1/bad")
     assert caught.value.status == 400 and caught.value.code == "ErrorInvalidRecipients"
@@ -54,9 +50,7 @@ def test_an_invalid_recipient_is_a_permanent_error_and_is_not_retried(
     assert emu.mailboxes() == {}
 
 
-def test_an_unparseable_address_is_refused_before_anything_is_sent(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_an_unparseable_address_is_refused_before_anything_is_sent(emu: GraphEmulator, gateway: O365Gateway) -> None:
     with pytest.raises(PermanentGraphError) as caught:
         gateway.send_mail(letter(Recipient("Nobody", "not-an-address")), "wave-1/bad")
     assert caught.value.code == "ErrorInvalidRecipients"

@@ -29,9 +29,7 @@ def test_o365s_stock_refresh_still_fails_after_expiry_and_ours_does_not(emu: Gra
     assert connection.refresh_token() is True
 
 
-def test_tokens_that_expire_every_two_seconds_never_fail_a_long_run(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_tokens_that_expire_every_two_seconds_never_fail_a_long_run(emu: GraphEmulator, gateway: O365Gateway) -> None:
     emu.token_lifetime_s = 2
     failures: list[BaseException] = []
     deadline = time.monotonic() + 6.5
@@ -61,9 +59,7 @@ def test_tokens_that_expire_every_two_seconds_never_fail_a_long_run(
     assert len(rejected) <= 2  # renewal happens before expiry; a 401 is the rare straddling request
 
 
-def test_a_revoked_token_is_replaced_once_and_the_call_succeeds(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_a_revoked_token_is_replaced_once_and_the_call_succeeds(emu: GraphEmulator, gateway: O365Gateway) -> None:
     event_id = gateway.create_event(workshop(), "k")
     before = gateway.stats()["token_acquisitions"]
     emu.expire_tokens()
@@ -73,9 +69,7 @@ def test_a_revoked_token_is_replaced_once_and_the_call_succeeds(
     assert statuses == [401, 200]
 
 
-def test_sixty_second_tokens_are_acquired_once_for_a_burst_of_calls(
-    emu: GraphEmulator, gateway: O365Gateway
-) -> None:
+def test_sixty_second_tokens_are_acquired_once_for_a_burst_of_calls(emu: GraphEmulator, gateway: O365Gateway) -> None:
     emu.token_lifetime_s = 60
     for n in range(20):
         gateway.get_event(gateway.create_event(workshop(attendees=()), f"k{n}"))

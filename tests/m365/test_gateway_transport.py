@@ -21,9 +21,7 @@ def test_the_ca_bundle_setting_wins_over_requests_environment_variables(
     assert gateway.get_event(event_id).event_id == event_id
 
 
-def test_an_untrusted_certificate_fails_at_once_as_a_configuration_error(
-    emu: GraphEmulator, make_gateway
-) -> None:
+def test_an_untrusted_certificate_fails_at_once_as_a_configuration_error(emu: GraphEmulator, make_gateway) -> None:
     gateway = make_gateway(ca_bundle=None)  # the system trust store does not know the emulator's CA
     with pytest.raises(PermanentGraphError) as caught:
         gateway.create_event(workshop(), "k")
