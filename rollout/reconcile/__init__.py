@@ -11,6 +11,7 @@ Public API:
     load_snapshot(session, as_of) -> Snapshot
     decide_changes / decide_messages (snapshot, programme, now)   pure
     current_stalls(snapshot, programme, today) -> {hub id: {reason: stalled since}}
+    hub_statuses(snapshot, programme, now) -> [HubStatus]          where each hub stands (views.py)
 """
 
 from rollout.reconcile.decide import Changes, Outgoing, decide_changes, decide_messages
@@ -26,9 +27,11 @@ from rollout.reconcile.run import (
 )
 from rollout.reconcile.stalls import current_stalls
 from rollout.reconcile.state import Snapshot, load_snapshot
+from rollout.reconcile.views import HubStatus, hub_statuses
 
 __all__ = [
     "Changes",
+    "HubStatus",
     "Outgoing",
     "Preview",
     "ReconcileReport",
@@ -38,6 +41,7 @@ __all__ = [
     "decide_changes",
     "decide_messages",
     "deliver",
+    "hub_statuses",
     "load_snapshot",
     "preview",
     "queue_messages",
