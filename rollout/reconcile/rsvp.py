@@ -1,4 +1,7 @@
-"""RSVP sync: read each upcoming workshop's attendee responses from Outlook into Invitation.response.
+"""RSVP sync: read upcoming workshops' attendee responses from Outlook into Invitation.response.
+
+Workshops starting within the horizon (six weeks, and at least three times the "please reply" window) are read:
+replies matter to the reminders from 14 days before; a workshop months away is read once it comes closer.
 
 Reading is safe to retry. Every change is kept in ResponseChange. A workshop whose event is cancelled (or gone) in
 Outlook is marked cancelled, so nobody is reminded about it; a workshop already cancelled is not read at all.
@@ -18,6 +21,8 @@ from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.m365.types import EventState, Gateway, NotFoundGraphError, Response
 from rollout.reconcile.workshops import configured_wave
+
+RSVP_HORIZON_DAYS = 42
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,9 @@ class RsvpReport:
         cancelled = (
             f", cancelled in Outlook: {', '.join(self.cancelled_in_outlook)}" if self.cancelled_in_outlook else ""
         )
-        return f"{self.events_read} events read, {self.responses_changed} responses changed{cancelled}"
+        events = f"{self.events_read} event{'s' if self.events_read != 1 else ''} read"
+        responses = f"{self.responses_changed} response{'s' if self.responses_changed != 1 else ''} changed"
+        return f"{events}, {responses}{cancelled}"
 
 
 def response_updates(invitations: Iterable[tuple[int, str, str]], state: EventState) -> list[ResponseUpdate]:
@@ -55,21 +62,33 @@ def response_updates(invitations: Iterable[tuple[int, str, str]], state: EventSt
     return updates
 
 
+def horizon_days(programme: Programme) -> int:
+    """How far ahead replies are read: well beyond the "please reply" window, where replies start to matter."""
+    return max(RSVP_HORIZON_DAYS, 3 * programme.reminders.no_response_days_before)
+
+
 def sync_rsvps(
-    sessions: sessionmaker[Session], gateway: Gateway, programme: Programme, as_of: dt.datetime
+    sessions: sessionmaker[Session],
+    gateway: Gateway,
+    programme: Programme,
+    as_of: dt.datetime,
+    *,
+    horizon: dt.timedelta | None = None,
+    everything: bool = False,
 ) -> RsvpReport:
+    """Read the replies to workshops starting within `horizon` (default: horizon_days) of `as_of`, or to every
+    upcoming workshop with `everything`."""
     report = RsvpReport()
     W = models.Workshop
+    query = (
+        select(W.id, W.wave_id, W.number, W.event_id)
+        .where(W.status == "scheduled", W.event_id.is_not(None), W.starts_at > as_of)
+        .order_by(W.starts_at)
+    )
+    if not everything:
+        query = query.where(W.starts_at <= as_of + (horizon or dt.timedelta(days=horizon_days(programme))))
     with sessions() as session:
-        upcoming = (
-            session.execute(
-                select(W.id, W.wave_id, W.number, W.event_id)
-                .where(W.status == "scheduled", W.event_id.is_not(None), W.starts_at > as_of)
-                .order_by(W.starts_at)
-            )
-            .tuples()
-            .all()
-        )
+        upcoming = session.execute(query).tuples().all()
     states: dict[int, EventState] = {}
     cancelled: list[int] = []
     for workshop_id, wave_id, number, event_id in upcoming:
