@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from rollout.cli import db_cmd, demo_cmd, launch_cmd, partners_cmd, plan_cmd, status_cmd
+from rollout.cli import db_cmd, demo_cmd, digest_cmd, launch_cmd, partners_cmd, plan_cmd, status_cmd
 from rollout.errors import InputError
 
 cli = typer.Typer(
@@ -22,6 +22,7 @@ cli.command("status")(status_cmd.status)
 cli.command("demo")(demo_cmd.demo)
 cli.command("launch")(launch_cmd.launch)
 cli.command("approve")(launch_cmd.approve)
+cli.command("digest")(digest_cmd.digest)
 cli.add_typer(partners_cmd.app, name="partners", help="Import and list partner organisations and contacts.")
 cli.add_typer(db_cmd.app, name="db", help="The application database.")
 
