@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.outbox import Intent, enqueue
+from rollout.m365.types import MailSpec, Recipient
+from rollout.outbox import Intent, enqueue, mail_payload
 from rollout.programme_sync import sync_programme
 from rollout.progress import complete_action, create_hub, move_hub
 
@@ -222,14 +223,15 @@ def build_world(session: Session, programme: Programme) -> World:
         )
     )
 
-    # Outbox: 3 sent, 1 failed, 1 pending.
-    enqueue(
-        session,
-        [
-            Intent(key=f"m{i}", kind="mail", purpose="reminder", payload={}, recipients=("x@example.org",))
-            for i in range(5)
-        ],
+    # Outbox: 3 sent, 1 failed, 1 pending (a real reminder the deliverer can send).
+    reminder = mail_payload(
+        MailSpec(to=(Recipient("X", "x@example.org"),), subject="Reminder", text="Hello", html="<p>Hello</p>")
     )
+    intents = [
+        Intent(key=f"m{i}", kind="mail", purpose="reminder", payload=reminder, recipients=("x@example.org",))
+        for i in range(5)
+    ]
+    enqueue(session, intents)
     for i, status in enumerate(["sent", "sent", "sent", "failed", "pending"]):
         session.query(models.OutboundMessage).filter_by(idempotency_key=f"m{i}").update({"status": status})
 
