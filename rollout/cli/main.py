@@ -6,7 +6,17 @@ import sys
 
 import typer
 
-from rollout.cli import db_cmd, demo_cmd, digest_cmd, launch_cmd, partners_cmd, plan_cmd, serve_cmd, status_cmd
+from rollout.cli import (
+    db_cmd,
+    demo_cmd,
+    digest_cmd,
+    emulator_cmd,
+    launch_cmd,
+    partners_cmd,
+    plan_cmd,
+    serve_cmd,
+    status_cmd,
+)
 from rollout.errors import InputError
 
 cli = typer.Typer(
@@ -25,6 +35,7 @@ cli.command("approve")(launch_cmd.approve)
 cli.command("digest")(digest_cmd.digest)
 cli.command("serve")(serve_cmd.serve)
 cli.command("deploy")(serve_cmd.deploy)
+cli.command("emulator")(emulator_cmd.emulator)
 cli.add_typer(partners_cmd.app, name="partners", help="Import and list partner organisations and contacts.")
 cli.add_typer(db_cmd.app, name="db", help="The application database.")
 

@@ -21,7 +21,10 @@ def launch_process(prefect_api: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PREFECT_API_URL": prefect_api, "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}
     return subprocess.Popen(
         [sys.executable, "-m", "rollout.cli.main", "launch", "wave-1", "--no-approval", "--as-of", "2022-09-01"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -37,7 +40,11 @@ def invitations(emulator) -> Counter[tuple[str, str]]:  # type: ignore[no-untype
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_after_events", [1, 3, 5])
 def test_killing_the_deliverer_mid_launch_then_rerunning_invites_everyone_exactly_once(
-    data_dir: Path, emulator, run_cli, prefect_server: str, kill_after_events: int  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    emulator,
+    run_cli,
+    prefect_server: str,
+    kill_after_events: int,  # type: ignore[no-untyped-def]
 ) -> None:
     assert run_cli("partners", "import", str(SAMPLE_PARTNERS)).exit_code == 0
     emulator.faults.latency_ms = 250  # slow enough that the kill lands mid-delivery

@@ -52,9 +52,7 @@ def attendees(event: dict) -> set[str]:  # type: ignore[type-arg]
 
 
 def received(emulator, kind: str) -> Counter[str]:  # type: ignore[no-untyped-def]
-    return Counter(
-        email for email, items in emulator.mailboxes().items() for item in items if item.kind == kind
-    )
+    return Counter(email for email, items in emulator.mailboxes().items() for item in items if item.kind == kind)
 
 
 def import_sample(run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +69,9 @@ def with_override(tmp_path: Path, line: str) -> Path:
 
 
 def test_launch_creates_one_event_per_workshop_with_exactly_its_audience(
-    data_dir: Path, emulator, run_cli  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    emulator,
+    run_cli,  # type: ignore[no-untyped-def]
 ) -> None:
     import_sample(run_cli)
     result = launch_wave(wave="wave-1", as_of=AS_OF, require_approval=False)
@@ -100,7 +100,10 @@ def test_relaunching_changes_nothing_and_sends_nothing(data_dir: Path, emulator,
 
 
 def test_a_partner_added_later_is_invited_and_nobody_else_hears_anything(
-    tmp_path: Path, data_dir: Path, emulator, run_cli  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    data_dir: Path,
+    emulator,
+    run_cli,  # type: ignore[no-untyped-def]
 ) -> None:
     import_sample(run_cli)
     launch_wave(wave="wave-1", as_of=AS_OF, require_approval=False)
@@ -120,14 +123,20 @@ def test_a_partner_added_later_is_invited_and_nobody_else_hears_anything(
     assert {e: n for e, n in after.items() if e != newcomer} == before
     # All-partner workshops 1, 2 and 6 and the health workshop 4.
     assert sorted(item.subject.split(":")[0] for item in emulator.mailbox(newcomer)) == [
-        "Wave 1 workshop 1", "Wave 1 workshop 2", "Wave 1 workshop 4", "Wave 1 workshop 6"
+        "Wave 1 workshop 1",
+        "Wave 1 workshop 2",
+        "Wave 1 workshop 4",
+        "Wave 1 workshop 6",
     ]
     assert {item.kind for item in emulator.mailbox(newcomer)} == {"invitation"}
     assert len(emulator.events(ORGANISER)) == 6
 
 
 def test_a_moved_workshop_sends_its_attendees_one_update_and_no_second_invitation(
-    tmp_path: Path, data_dir: Path, emulator, run_cli  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    data_dir: Path,
+    emulator,
+    run_cli,  # type: ignore[no-untyped-def]
 ) -> None:
     import_sample(run_cli)
     launch_wave(wave="wave-1", as_of=AS_OF, require_approval=False)
@@ -146,7 +155,10 @@ def test_a_moved_workshop_sends_its_attendees_one_update_and_no_second_invitatio
 
 
 def test_a_workshop_cancelled_in_the_config_is_cancelled_for_its_attendees(
-    tmp_path: Path, data_dir: Path, emulator, run_cli  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    data_dir: Path,
+    emulator,
+    run_cli,  # type: ignore[no-untyped-def]
 ) -> None:
     import_sample(run_cli)
     launch_wave(wave="wave-1", as_of=AS_OF, require_approval=False)
