@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -24,13 +25,16 @@ def digest_run_name() -> str:
     as_of = parameters.get("as_of") or utcnow()
     if isinstance(as_of, str):
         as_of = dt.datetime.fromisoformat(as_of)
-    if as_of.tzinfo is None:
-        as_of = as_of.replace(tzinfo=dt.UTC)
     try:
         timezone = load_programme(parameters.get("config_path") or settings.config_path()).programme.timezone
     except Exception:  # the run itself reports a broken config; the name falls back to the programme's zone
         timezone = "Europe/London"
-    return f"digest · week of {Week.of(as_of, timezone).start.isoformat()}"
+    return f"digest · week of {Week.of(local_as_of(as_of, timezone), timezone).start.isoformat()}"
+
+
+def local_as_of(as_of: dt.datetime, timezone: str) -> dt.datetime:
+    """A time without an offset (typed into the Prefect UI, say) is the programme's local time."""
+    return as_of.replace(tzinfo=ZoneInfo(timezone)) if as_of.tzinfo is None else as_of
 
 
 @flow(name="weekly-digest", flow_run_name=digest_run_name, log_prints=False)
@@ -41,8 +45,8 @@ def weekly_digest(
 ) -> dict[str, object]:
     """Report the week containing `as_of` (default now). Safe to re-run: each recipient gets the week's email once."""
     logger = get_run_logger()
-    now = as_of or utcnow()
     programme = load_programme_file(config_path)
+    now = local_as_of(as_of, programme.programme.timezone) if as_of else utcnow()
     digests = compute_digest_figures(programme, now)
     tag_this_run("digest", f"week:{digests.week.start.isoformat()}")
     if send:
@@ -63,5 +67,5 @@ def weekly_digest(
             len(digests.by_recipient) - len(queued),
             len(digests.by_recipient),
         )
-    report: DeliveryReport = deliver_outbox(programme, as_of)
+    report: DeliveryReport = deliver_outbox(programme, now if as_of else None)
     return {**summary, "queued": len(queued), "outcome": report.summary()}

@@ -98,7 +98,11 @@ def render_markdown(digest: Digest) -> str:
                 ("Messages failed", t.messages_failed),
             )
         ]
-        out += [f"| Messages waiting / dropped | {t.messages_waiting} / {t.messages_dropped} |", ""]
+        out += [
+            f"| Active partner contacts | {t.active_contacts} |",
+            f"| Messages waiting / dropped | {t.messages_waiting} / {t.messages_dropped} |",
+            "",
+        ]
         out += ["## Hub funnel", "", *_funnel(t.funnel), ""]
     out += ["## Workshops", ""]
     for w in d.waves:
@@ -109,8 +113,10 @@ def render_markdown(digest: Digest) -> str:
         out += [f"{w.workshops_done.now} held{_ch(w.workshops_done)}, {w.workshops_upcoming} to come.", ""]
         out += [f"| # | Workshop | When ({md(d.time_label)}) | Status |", "|---:|---|---|---|"]
         for x in w.workshops:
-            status = x.state if not (w.next_workshop and x.number == w.next_workshop.number) else "**next**"
-            out.append(f"| {x.number} | {md(x.title)} | {x.when} | {status.replace('done', 'held')} |")
+            status = {"done": "held", "upcoming": "to come"}.get(x.state, x.state)
+            if w.next_workshop and x.number == w.next_workshop.number:
+                status = "**next**"
+            out.append(f"| {x.number} | {md(x.title)} | {x.when} | {status} |")
         out.append("")
         if w.next_workshop:
             out += [f"Replies for the next workshop: {_rsvp(w.rsvp)}", ""]

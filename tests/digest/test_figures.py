@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.config import Programme
-from rollout.digest import Count, Digest, LcpFigures, compute_digests, preview_digest
+from rollout.digest import Count, Digest, LcpFigures, Week, compute_digests, preview_digest
 from tests.digest.conftest import AS_OF, NASTY, WEEK_START, World
 
 
@@ -28,7 +28,7 @@ def test_the_week_is_the_iso_week_containing_as_of_in_local_time(digest: Digest)
     assert digest.as_of_text == "Monday 17 October 2022, 08:00 (UK time)"
     # Sunday 23:30 UK time is 22:30 UTC the same day in October: still week 42, not 43.
     sunday_night = dt.datetime(2022, 10, 23, 22, 30, tzinfo=dt.UTC)
-    assert type(digest.week).of(sunday_night, "Europe/London").start == WEEK_START
+    assert Week.of(sunday_night, "Europe/London").start == WEEK_START
 
 
 def test_programme_totals_compare_with_last_weeks_digest(digest: Digest) -> None:

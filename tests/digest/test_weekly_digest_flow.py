@@ -139,3 +139,9 @@ def test_next_weeks_digest_is_a_new_email_compared_with_this_weeks(
     mail = gateway.sent["digest:2022-10-24:programme.manager@example.org"]
     assert "Changes are since last week" in mail.text
     assert "Workshops held: 1 (no change)" in mail.text  # compared with the 17 Oct snapshot, not the 10 Oct one
+
+
+def test_an_as_of_without_an_offset_is_read_as_uk_time(data_dir: Path, world: World) -> None:
+    # Sunday 23:30 UK time is still the week of the 17th; read as UTC it would be Monday 00:30 of the next week.
+    result = weekly_digest(as_of=dt.datetime(2022, 10, 23, 23, 30), send=False)
+    assert result["week"] == "2022-10-17"
