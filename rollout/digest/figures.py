@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -230,7 +230,6 @@ class Digest:
     waves: tuple[WaveFigures, ...]
     lcps: tuple[LcpFigures, ...]
     totals: Totals | None  # whole-programme digest only
-    escalation_levels: tuple[str, ...] = field(default=())  # who each level notifies, level 1 first
 
     @property
     def whole_programme(self) -> bool:
@@ -351,7 +350,6 @@ class _Computation:
             waves=waves,
             lcps=lcps,
             totals=self.totals(lcps, waves) if scope is None else None,
-            escalation_levels=tuple(NOTIFIED[level.to] for level in self.programme.escalation.levels),
         )
 
     # -- waves and workshops ------------------------------------------------------------------------------------
