@@ -8,10 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-import tasks.delivery
 from rollout.db import models
 from tests.digest.conftest import NASTY, World
-from tests.digest.test_weekly_digest_flow import RecordingGateway
 
 
 def counts(sessions: sessionmaker[Session]) -> tuple[int, int]:
@@ -82,13 +80,12 @@ def test_without_preview_the_command_runs_the_flow(
     data_dir: Path,
     world: World,
     run_cli,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    emulator,  # type: ignore[no-untyped-def]
 ) -> None:
-    recording = RecordingGateway()
-    monkeypatch.setattr(tasks.delivery, "gateway", lambda programme: recording)
     result = run_cli("digest", "--as-of", "2022-10-17")
 
     assert result.exit_code == 0, result.stderr
     assert "digest for the week of 2022-10-17: 12 emails queued for 12 recipients" in result.stdout
     assert "artifact digest-2022-w42" in result.stdout
-    assert sum(key.startswith("digest:") for key in recording.sent) == 12
+    digests = [i for items in emulator.mailboxes().values() for i in items if i.subject.startswith("Weekly digest")]
+    assert len(digests) == 12
