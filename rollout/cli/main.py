@@ -10,6 +10,7 @@ from rollout.cli import (
     actions_cmd,
     db_cmd,
     demo_cmd,
+    digest_cmd,
     emulator_cmd,
     escalations_cmd,
     hubs_cmd,
@@ -36,6 +37,7 @@ cli.command("demo")(demo_cmd.demo)
 cli.command("launch")(launch_cmd.launch)
 cli.command("approve")(launch_cmd.approve)
 cli.command("reconcile")(reconcile_cmd.reconcile)
+cli.command("digest")(digest_cmd.digest)
 cli.command("serve")(serve_cmd.serve)
 cli.command("deploy")(serve_cmd.deploy)
 cli.command("emulator")(emulator_cmd.emulator)
