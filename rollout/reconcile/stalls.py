@@ -1,8 +1,9 @@
 """Stalled hubs and their escalation ladder. Pure.
 
 A hub of an LCP whose wave has started is stalled
-- `no_progress`: it has stayed at its stage `stall_after_days` (the stage's setting; none: never) since
-  `stage_since`; the stall began on stage_since's local date + stall_after_days;
+- `no_progress`: it has stayed at its stage longer than `stall_after_days` (the stage's setting; none: never), in
+  local days since `stage_since`; the stall began the day after stage_since's local date + stall_after_days (the
+  digest counts stalled hubs the same way);
 - `overdue_actions`: its organisation has open actions past their due date; the stall began on the earliest
   `overdue_since` among them.
 
@@ -92,7 +93,7 @@ def current_stalls(snapshot: Snapshot, programme: Programme, today: dt.date) -> 
         found: dict[str, dt.date] = {}
         after = limits.get(hub.stage)
         if after:
-            began = hub.stage_since.astimezone(tz).date() + dt.timedelta(days=after)
+            began = hub.stage_since.astimezone(tz).date() + dt.timedelta(days=after + 1)
             if today >= began:
                 found[NO_PROGRESS] = began
         overdue = [

@@ -77,7 +77,7 @@ class World:
         *,
         contacts: int = 1,
         hub_stage: int | None = None,
-        stage_since: str = "2022-09-01",
+        stage_since: str = "2022-08-31",
         interest: bool = False,
         sector: str = "third_sector",
     ) -> OrganisationRow:

@@ -19,7 +19,7 @@ from tests.conftest import SAMPLE_PARTNERS
 from tests.reconcile.builders import UK
 
 # Hubs in the sample have been at their stage since before wave 1 (the import would stamp them with today).
-HUBS_SINCE = dt.datetime(2022, 9, 1, 12, tzinfo=UK)
+HUBS_SINCE = dt.datetime(2022, 8, 31, 12, tzinfo=UK)
 
 
 def import_sample(sessions: sessionmaker[Session], programme: Programme, hubs_since: dt.datetime = HUBS_SINCE) -> None:

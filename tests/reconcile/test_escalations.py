@@ -25,9 +25,9 @@ MANAGER = "programme.manager@example.org"
 @pytest.fixture
 def timeline(data_dir, sessions, emulator, programme) -> Timeline:  # type: ignore[no-untyped-def]
     """The sample partners, every hub but HUB at its stage since 1 December 2022 (too recent to stall in
-    these tests), HUB at stage 1 since 1 September: stalled from Wednesday 30 November."""
+    these tests), HUB at stage 1 since 31 August: longer than 90 days, so stalled, from Wednesday 30 November."""
     import_sample(sessions, programme, hubs_since=dt.datetime(2022, 12, 1, 12, tzinfo=UK))
-    set_stage_since(sessions, HUB, d("2022-09-01"))
+    set_stage_since(sessions, HUB, d("2022-08-31"))
     return Timeline.start(sessions, emulator, programme)
 
 
@@ -111,7 +111,7 @@ def test_snoozed_stalls_wait_for_the_date_then_resume(timeline: Timeline, sessio
 
 
 def test_no_escalation_at_weekends_it_goes_out_the_next_working_day(timeline: Timeline, sessions) -> None:  # type: ignore[no-untyped-def]
-    set_stage_since(sessions, HUB, d("2022-09-04"))  # stalled from Saturday 3 December
+    set_stage_since(sessions, HUB, d("2022-09-03"))  # stalled from Saturday 3 December
     for day in days(d("2022-11-28"), d("2022-12-31")):
         timeline.run(day)
     # due Sat 3, Sat 10, Sat 17 December: sent Monday 5, 12 and 19
@@ -120,7 +120,7 @@ def test_no_escalation_at_weekends_it_goes_out_the_next_working_day(timeline: Ti
 
 
 def test_no_escalation_on_bank_holidays(timeline: Timeline, sessions) -> None:  # type: ignore[no-untyped-def]
-    set_stage_since(sessions, HUB, d("2022-09-27"))  # stalled from Monday 26 December (Boxing Day)
+    set_stage_since(sessions, HUB, d("2022-09-26"))  # stalled from Monday 26 December (Boxing Day)
     for day in days(d("2022-12-20"), d("2023-01-20")):
         timeline.run(day)
     # due Mon 26 Dec (bank holiday, and Tue 27th) -> Wed 28 Dec; Mon 2 Jan (bank holiday) -> Tue 3 Jan; Mon 9 Jan

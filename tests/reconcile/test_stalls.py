@@ -16,8 +16,9 @@ from rollout.reconcile.stalls import (
 )
 from tests.reconcile.builders import World, d, local
 
-# Stage 1 stalls after 90 days: a hub at stage 1 since Thursday 1 September 2022 is stalled from Wednesday
-# 30 November. Levels (config/waves.toml): hub_contact after 0 days, lcp_lead after 7, programme_manager after 14.
+# Stage 1 stalls after 90 days: a hub at stage 1 since Wednesday 31 August 2022 has been there longer than 90 days
+# from Wednesday 30 November. Levels (config/waves.toml): hub_contact after 0 days, lcp_lead after 7,
+# programme_manager after 14.
 
 
 def changes_on(world: World, programme: Programme, day: str) -> StallChanges:
@@ -34,8 +35,8 @@ def levels_on(world: World, programme: Programme, day: str) -> list[tuple[int, s
 
 
 def test_a_hub_stalls_when_it_stays_at_a_stage_longer_than_configured(world: World, programme: Programme) -> None:
-    hub = world.hub_of(world.organisation("Slow Hub", hub_stage=1))
-    assert changes_on(world, programme, "2022-11-29").opened == []
+    hub = world.hub_of(world.organisation("Slow Hub", hub_stage=1))  # since 31 August
+    assert changes_on(world, programme, "2022-11-29").opened == []  # 90 days: not longer than 90 yet
     assert changes_on(world, programme, "2022-11-30").opened == [NewStall(hub.id, NO_PROGRESS, d("2022-11-30"))]
 
 
@@ -117,7 +118,7 @@ def test_missed_levels_all_go_out_once_each(world: World, programme: Programme) 
 
 def test_no_escalation_on_weekends_it_goes_out_the_next_working_day(world: World, programme: Programme) -> None:
     # stalled from Saturday 3 December 2022
-    org = world.organisation("Weekend Hub", hub_stage=1, stage_since="2022-09-04")
+    org = world.organisation("Weekend Hub", hub_stage=1, stage_since="2022-09-03")
     world.escalation(world.hub_of(org), NO_PROGRESS, "2022-12-03")
     assert levels_on(world, programme, "2022-12-03") == []
     assert levels_on(world, programme, "2022-12-04") == []
@@ -126,7 +127,7 @@ def test_no_escalation_on_weekends_it_goes_out_the_next_working_day(world: World
 
 def test_no_escalation_on_bank_holidays(world: World, programme: Programme) -> None:
     # stalled from Monday 26 December 2022 (Boxing Day); Tuesday 27th is a bank holiday too
-    org = world.organisation("Holiday Hub", hub_stage=1, stage_since="2022-09-27")
+    org = world.organisation("Holiday Hub", hub_stage=1, stage_since="2022-09-26")
     world.escalation(world.hub_of(org), NO_PROGRESS, "2022-12-26")
     assert levels_on(world, programme, "2022-12-26") == []
     assert levels_on(world, programme, "2022-12-27") == []
@@ -171,7 +172,7 @@ def test_hub_contacts_are_asked_whether_they_need_help(world: World, programme: 
     (notice,) = escalation_notices(world.snapshot(now), programme, now)
     payload = notice.messages[0].render().payload
     assert payload["subject"] == "Can we help? Slow <Hub>'s Digital Health Hub"
-    assert "has been at stage 1 (Universal digital inclusion) since Thursday 1 September 2022" in payload["text"]
+    assert "has been at stage 1 (Universal digital inclusion) since Wednesday 31 August 2022" in payload["text"]
     assert "the LCP lead will be told from Wednesday 7 December 2022" in payload["text"]
     assert "Slow &lt;Hub&gt;" in payload["html"]
     assert notice.messages[0].context["contact_id"] == world.people_of(org)[0].id

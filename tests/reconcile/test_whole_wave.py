@@ -99,9 +99,9 @@ def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
     emulator,
     programme,  # type: ignore[no-untyped-def]
 ) -> None:
-    import_sample(sessions, programme)  # every hub at its stage since 1 September 2022
-    set_stage_since(sessions, CENTRAL_LIB, d("2022-09-03"))  # stage 2 for 120 days: stalled from Sun 1 Jan
-    set_stage_since(sessions, WOODSLEY_LIB, d("2022-08-28"))  # ... from Mon 26 Dec (Boxing Day)
+    import_sample(sessions, programme)  # every hub at its stage since 31 August 2022
+    set_stage_since(sessions, CENTRAL_LIB, d("2022-09-02"))  # stage 2 longer than 120 days: stalled from Sun 1 Jan
+    set_stage_since(sessions, WOODSLEY_LIB, d("2022-08-27"))  # ... from Mon 26 Dec (Boxing Day)
     timeline = Timeline.start(sessions, emulator, programme)
     timeline.launch(d("2022-09-20"))
     attendees = timeline.attendees()
@@ -202,7 +202,7 @@ def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
         expect(chase[n].reminder, late_people, "action reminder", chase[n].title)
         expect(chase[n].overdue, late_people, "overdue", chase[n].title)
 
-    # Stage 1 for 90 days: the Neighbourhood Networks stall on Wed 30 Nov (levels after 0, 7 and 14 days).
+    # Stage 1 longer than 90 days: the Neighbourhood Networks stall on Wed 30 Nov (levels after 0, 7 and 14 days).
     for hub in (CENTRAL_NN, MORLEY_NN, WOODSLEY_NN):
         expect("2022-11-30", people(hub), "escalation to hub", hub)
     # Central moved to stage 2 on 5 Dec (no level 2); Morley acknowledged on 2 Dec (no more levels);
@@ -213,7 +213,7 @@ def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
     # no level 3 (13 Jan).
     expect("2022-12-30", people(CENTRAL_NN), "escalation to hub: overdue actions", CENTRAL_NN)
     expect("2023-01-06", [LEADS["central"]], "escalation to lead: overdue actions", CENTRAL_NN)
-    # Stage 2 for 120 days. Morley: from Fri 30 Dec. Woodsley: from Mon 26 Dec (bank holiday, and the 27th):
+    # Stage 2 longer than 120 days. Morley: from Fri 30 Dec. Woodsley: from Mon 26 Dec (bank holiday, and the 27th):
     # level 1 on Wed 28 Dec, level 2 due Mon 2 Jan (bank holiday) on Tue 3 Jan, level 3 on Mon 9 Jan.
     # Central: from Sun 1 Jan: level 1 on Tue 3 Jan, level 2 due Sun 8 Jan on Mon 9, level 3 due Sun 15 on Mon 16.
     for hub, lcp, dates in (
