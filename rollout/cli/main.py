@@ -19,6 +19,7 @@ from rollout.cli import (
     plan_cmd,
     reconcile_cmd,
     serve_cmd,
+    simulate_cmd,
     status_cmd,
 )
 from rollout.errors import InputError
@@ -34,6 +35,7 @@ cli.command("validate")(plan_cmd.validate)
 cli.command("plan")(plan_cmd.plan)
 cli.command("status")(status_cmd.status)
 cli.command("demo")(demo_cmd.demo)
+cli.command("simulate")(simulate_cmd.simulate_cmd)
 cli.command("launch")(launch_cmd.launch)
 cli.command("approve")(launch_cmd.approve)
 cli.command("reconcile")(reconcile_cmd.reconcile)

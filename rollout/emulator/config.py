@@ -15,6 +15,9 @@ class EmulatorConfig:
     send_pace_per_minute: int = 30  # Exchange Online's per-mailbox message rate
     max_concurrency: int = 4  # Outlook's concurrent requests per app
     data_dir: Path | None = None  # when set, delivered items are also written as .eml files
+    # data_dir/mailboxes/index.json after every item (True), or only on flush_mailbox_index() and stop(): a
+    # simulation delivering thousands of items would otherwise rewrite a growing index thousands of times.
+    index_each_item: bool = True
     seed: int = 0  # ids, tokens and probabilistic faults are drawn from this
     # Exchange clears attendees' responses when the organiser moves a meeting; they must answer again.
     reset_responses_on_reschedule: bool = True

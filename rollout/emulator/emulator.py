@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,6 +20,7 @@ from rollout.emulator.http_server import EmulatorHTTPServer
 from rollout.emulator.limits import ConcurrencyLimit
 from rollout.emulator.pipeline import Pipeline
 from rollout.emulator.requestlog import RequestRecord
+from rollout.emulator import state as state_module
 from rollout.emulator.state import App, State
 from rollout.emulator.tls import make_certificate, server_context
 
@@ -68,6 +71,7 @@ class GraphEmulator:
         server, self._server = self._server, None
         if server is None:
             return
+        self.flush_mailbox_index()
         server.shutdown()
         server.close_connections()
         server.server_close()
@@ -112,9 +116,17 @@ class GraphEmulator:
                 tenant_id, client_id, client_secret, frozenset(m.lower() for m in mailboxes)
             )
 
-    def set_response(self, mailbox: str, event_id: str, attendee_email: str, response: str) -> None:
-        """An attendee answers: accepted, tentativelyAccepted, declined or none."""
-        events_api.set_response(self._state, mailbox.lower(), event_id, attendee_email, response)
+    def set_response(
+        self, mailbox: str, event_id: str, attendee_email: str, response: str, at: dt.datetime | None = None
+    ) -> None:
+        """An attendee answers: accepted, tentativelyAccepted, declined or none (at `at`, default the clock)."""
+        events_api.set_response(self._state, mailbox.lower(), event_id, attendee_email, response, at)
+
+    def set_clock(self, clock: Callable[[], dt.datetime] | None) -> None:
+        """When recipients receive items and attendees answer (None: real time). A simulation sets its own
+        clock so mailboxes read like the simulated weeks; tokens, pacing and throttling stay on real time."""
+        with self._state.lock:
+            self._state.clock = clock or state_module.real_time
 
     def expire_tokens(self) -> None:
         """Every token issued so far is refused from now on (401 InvalidAuthenticationToken)."""
@@ -156,6 +168,11 @@ class GraphEmulator:
 
     def stats(self) -> dict[str, Any]:
         return stats(self._state, self.faults)
+
+    def flush_mailbox_index(self) -> None:
+        """Write data_dir/mailboxes/index.json now (needed only with index_each_item=False; stop() does it too)."""
+        with self._state.lock:
+            self._state.received.flush()
 
     @property
     def mailbox_dir(self) -> Path | None:

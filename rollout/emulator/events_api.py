@@ -276,8 +276,10 @@ def calendars(call: GraphCall) -> Response:
 RESPONSE_NAMES = {"accepted", "tentativelyaccepted", "declined", "none", "notresponded"}
 
 
-def set_response(state: State, mailbox: str, event_id: str, attendee: str, response: str) -> None:
-    """An attendee answers (what their Outlook would report to the organiser's copy)."""
+def set_response(
+    state: State, mailbox: str, event_id: str, attendee: str, response: str, at: dt.datetime | None = None
+) -> None:
+    """An attendee answers (what their Outlook would report to the organiser's copy), now or `at`."""
     if response.lower() not in RESPONSE_NAMES:
         raise ValueError(f"unknown response {response!r}")
     canonical = {"tentativelyaccepted": "tentativelyAccepted", "notresponded": "notResponded"}.get(
@@ -291,5 +293,5 @@ def set_response(state: State, mailbox: str, event_id: str, attendee: str, respo
         if entry is None:
             raise KeyError(f"{attendee} is not an attendee of {event_id!r}")
         entry.response = canonical
-        entry.responded_at = None if canonical == "none" else dt.datetime.now(dt.UTC)
+        entry.responded_at = None if canonical == "none" else (at or state.clock()).astimezone(dt.UTC)
         event.change_key = state.ids.change_key()

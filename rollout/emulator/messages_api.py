@@ -152,8 +152,15 @@ def list_messages(call: GraphCall, folder: str | None = None) -> Response:
         raise not_found()
     immutable = call.immutable_ids()
     keep = odata.parse_filter(call.query.get("$filter"))
+    # The gateway looks a Message-ID up after every send: narrow by it before rendering every message as JSON.
+    wanted_id = odata.string_equalities(call.query.get("$filter")).get("internetmessageid")
     with call.state.lock:
-        messages = [m for m in call.state.store(call.mailbox).messages.values() if name in (None, m.folder)]
+        messages = [
+            m
+            for m in call.state.store(call.mailbox).messages.values()
+            if name in (None, m.folder)
+            and (wanted_id is None or (m.internet_message_id or "").lower() == wanted_id.lower())
+        ]
         # Graph lists mail newest first.
         messages.sort(key=lambda m: (m.sent or m.created, m.created), reverse=True)
         rendered = [(m, m.to_json(immutable)) for m in messages]

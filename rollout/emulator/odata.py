@@ -108,6 +108,21 @@ def parse_filter(text: str | None) -> Predicate:
     return lambda data, ext: all(c(data, ext) for c in clauses)
 
 
+def string_equalities(text: str | None) -> dict[str, str]:
+    """The `field eq 'value'` clauses of a $filter conjunction, by lower-cased field name: lets a caller narrow
+    a large collection cheaply before the full predicate (parse_filter) is applied to what is left."""
+    if not text or not text.strip():
+        return {}
+    found: dict[str, str] = {}
+    for clause in _split_and(text.strip()):
+        while clause.startswith("(") and clause.endswith(")") and _balanced(clause[1:-1]):
+            clause = clause[1:-1].strip()
+        match = _FIELD_EQ.match(clause)
+        if match and match.group(2) is not None:
+            found[match.group(1).lower()] = _unquote(match.group(2))
+    return found
+
+
 def _clause(text: str) -> Predicate:
     while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
         text = text[1:-1].strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rollout.emulator.config import EmulatorConfig
@@ -51,10 +52,12 @@ class State:
         self.token_serial = 0
         self.valid_from_serial = 0  # expire_tokens() raises this: older tokens are refused
         self.stores: dict[str, MailboxStore] = {}
-        self.received = Mailboxes(config.data_dir)
+        self.received = Mailboxes(config.data_dir, config.index_each_item)
         self.pace = SendPace(config.send_pace_per_minute)
         self.retry_not_before: dict[str, float] = {}  # app → monotonic time its last Retry-After ends
         self.log: list[RequestRecord] = []
+        # When recipients receive items and attendees answer: real time, or a simulation's clock.
+        self.clock: Callable[[], dt.datetime] = real_time
 
     def store(self, mailbox: str) -> MailboxStore:
         return self.stores.setdefault(mailbox.lower(), MailboxStore())
@@ -77,7 +80,7 @@ class State:
         cc: tuple[str, ...] = (),
     ) -> None:
         """Fan one send out. visible_to None: each recipient sees only their own address (hidden lists)."""
-        now = dt.datetime.now(dt.UTC)
+        now = self.clock()
         for recipient in recipients:
             to = visible_to if visible_to is not None else (recipient,)
             self.received.deliver(recipient, delivery, to, cc if visible_to is not None else (), now)
@@ -89,3 +92,7 @@ class State:
         self.pace.clear()
         self.retry_not_before.clear()
         self.log.clear()
+
+
+def real_time() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,43 @@
+"""How the simulation runs the programme's jobs: the real Prefect flows, called with a simulated `as_of`.
+
+The flows read the database and the gateway from ROLLOUT_* settings (rollout.runtime), which the simulated world
+points at its own database and its Graph emulator. Approval is off: a simulated launch sends its invitations at
+once (`require_approval=False`), as a programme manager approving straight away would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Protocol
+
+
+class Engine(Protocol):
+    def launch(self, wave_id: str, as_of: dt.datetime) -> dict[str, object]: ...
+
+    def reconcile(self, as_of: dt.datetime) -> dict[str, object]: ...
+
+    def digest(self, as_of: dt.datetime) -> dict[str, object]: ...
+
+
+class FlowEngine:
+    """launch-wave, reconcile and weekly-digest as Prefect flow runs (visible in the UI when PREFECT_API_URL is
+    set)."""
+
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = str(config_path)
+
+    def launch(self, wave_id: str, as_of: dt.datetime) -> dict[str, object]:
+        from flows.launch_wave import launch_wave
+
+        return launch_wave(wave=wave_id, as_of=as_of, require_approval=False, config_path=self.config_path)
+
+    def reconcile(self, as_of: dt.datetime) -> dict[str, object]:
+        from flows.reconcile import reconcile
+
+        return reconcile(as_of=as_of, config_path=self.config_path)
+
+    def digest(self, as_of: dt.datetime) -> dict[str, object]:
+        from flows.weekly_digest import weekly_digest
+
+        return weekly_digest(as_of=as_of, config_path=self.config_path)

@@ -1,0 +1,262 @@
+"""The simulated world: its own database, a Graph emulator on loopback, the settings that point the flows at both,
+and a Prefect API to record the runs.
+
+Nothing of the user's is touched: the database is a SQLite file in the simulation's directory (recreated each run),
+the ROLLOUT_* settings are changed only while the simulation runs (and restored after), and without
+PREFECT_API_URL the runs go to a temporary Prefect server whose database also lives in that directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from rollout.config import Programme
+from rollout.db.migrate import upgrade
+from rollout.db.session import make_engine, session_factory
+from rollout.emulator import EmulatorConfig, GraphEmulator
+from rollout.emulator.cli import DEMO_APP, environment
+
+# Files and folders the simulation owns in its directory; anything else there is left alone.
+OWNED = ("rollout.db", "rollout.db-wal", "rollout.db-shm", "mailboxes", "digests", "tls", "prefect")
+# Gateway settings of the user's own tenant: never used by a simulation.
+_TENANT_VARIABLES = (
+    "ROLLOUT_CLIENT_SECRET_BLOCK",
+    "ROLLOUT_CLIENT_CERT_PATH",
+    "ROLLOUT_CLIENT_CERT_THUMBPRINT",
+    "ROLLOUT_GRAPH_MAX_IN_FLIGHT",
+)
+# No pacing: Exchange's 30 messages a minute are real minutes, and simulated months pass in seconds.
+SEND_PACE = "1000000"
+# Prefect server services a simulation does not need (schedules, late runs, automations, ...).
+_QUIET_SERVER = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_FOREMAN_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_REPOSSESSOR_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED": "false",
+    # Writing every task-run state and event to the server's SQLite file makes each flow run several times slower
+    # (the writers queue for its lock). Nobody can look at a temporary server, so it keeps flow runs, logs aside.
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_EVENT_LOGGER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "false",
+}
+
+
+@dataclass
+class Clock:
+    """The simulated moment: the emulator stamps received mail and replies with it."""
+
+    now: dt.datetime
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    directory: Path
+    programme: Programme
+    config_path: Path
+    database_url: str
+    sessions: sessionmaker[Session]
+    emulator: GraphEmulator
+    organiser: str
+    clock: Clock
+    prefect: str  # where the runs are recorded, for people
+    prefect_ui: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def mailbox_dir(self) -> Path:
+        return self.directory / "mailboxes"
+
+    @property
+    def digest_dir(self) -> Path:
+        return self.directory / "digests"
+
+
+def default_directory() -> Path:
+    from rollout import settings
+
+    return settings.data_dir() / "simulation"
+
+
+def clear_directory(directory: Path) -> None:
+    """Remove what an earlier simulation left (only the files and folders a simulation writes)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in OWNED:
+        path = directory / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+@contextmanager
+def environment_variables(values: dict[str, str | None]) -> Iterator[None]:
+    """Set (or, for None, remove) environment variables for the block; restore them after."""
+    before = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def fast_sqlite_commits(database_url: str) -> Iterator[None]:
+    """The simulation's throwaway SQLite file is opened with synchronous=NORMAL (WAL: no fsync per commit), by
+    whichever engine opens it, flows included. Recreated each run, it has nothing a power cut could cost."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or not url.database:
+        yield
+        return
+    target = os.path.realpath(url.database)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            rows = cursor.execute("PRAGMA database_list").fetchall()
+            if any(row[1] == "main" and row[2] and os.path.realpath(row[2]) == target for row in rows):
+                cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    event.listen(Engine, "connect", on_connect)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "connect", on_connect)
+
+
+@contextmanager
+def prefect_api(directory: Path) -> Iterator[tuple[str, str | None]]:
+    """PREFECT_API_URL when set (runs appear in that server's UI); otherwise a temporary Prefect server whose
+    database is in `directory`, stopped when the simulation ends. Yields (description, UI address or None).
+
+    Either way the flow-run heartbeat is off: it adds about a second to every run and exists for zombie detection,
+    which a simulation that lasts a minute does not need."""
+    import prefect.context
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_LOGGING_TO_API_ENABLED,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL,
+        PREFECT_UI_URL,
+        temporary_settings,
+    )
+
+    url = PREFECT_API_URL.value()
+    with ExitStack() as stack:
+        if url:
+            stack.enter_context(temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
+            ui = PREFECT_UI_URL.value() or None
+            yield f"Prefect server at {url}", ui
+            return
+        from prefect.server.database.dependencies import temporary_database_interface
+
+        folder = directory / "prefect"
+        folder.mkdir(parents=True, exist_ok=True)
+        stack.enter_context(environment_variables({k: os.environ.get(k, v) for k, v in _QUIET_SERVER.items()}))
+        stack.enter_context(temporary_database_interface())
+        stack.enter_context(
+            temporary_settings(
+                {PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{folder / 'prefect.db'}"}
+            )
+        )
+        server = SubprocessASGIServer()
+        server.start(timeout=120)
+        try:
+            stack.enter_context(
+                temporary_settings(
+                    {
+                        PREFECT_API_URL: server.api_url,
+                        PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+                        # Nobody can read a temporary server's logs after it stops: keep them on the console.
+                        PREFECT_LOGGING_TO_API_ENABLED: False,
+                    }
+                )
+            )
+            stack.enter_context(prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()))
+            yield f"temporary Prefect server at {server.api_url} (stopped when the simulation ends)", None
+        finally:
+            stack.close()
+            server.stop()
+
+
+@contextmanager
+def simulated_world(
+    programme: Programme,
+    config_path: Path,
+    directory: Path,
+    *,
+    database_url: str | None = None,
+    seed: int = 1,
+    start: dt.datetime,
+) -> Iterator[World]:
+    """Everything the simulation needs, for the duration of the block. `database_url`: an empty (or freshly
+    migrated) database to use instead of the directory's SQLite file (the test suite's PostgreSQL lane)."""
+    clear_directory(directory)
+    url = database_url or f"sqlite:///{directory.resolve() / 'rollout.db'}"
+    organiser = programme.programme.organiser_mailbox
+    clock = Clock(start)
+    with ExitStack() as stack:
+        stack.enter_context(fast_sqlite_commits(url))
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        upgrade(engine)
+        emulator = GraphEmulator(
+            EmulatorConfig(
+                data_dir=directory, send_pace_per_minute=10**6, index_each_item=False, seed=seed
+            )
+        ).start()
+        stack.callback(emulator.stop)
+        tenant, client, secret, _ = DEMO_APP
+        app = (tenant, client, secret, (organiser,))
+        emulator.register_app(tenant, client, secret, [organiser])
+        emulator.set_clock(clock)
+        settings: dict[str, str | None] = {name: None for name in _TENANT_VARIABLES}
+        settings |= {
+            **environment(emulator, app),
+            "ROLLOUT_DATABASE_URL": url,
+            "ROLLOUT_CONFIG": str(config_path),
+            "ROLLOUT_SEND_PACE": SEND_PACE,
+        }
+        stack.enter_context(environment_variables(settings))
+        where, ui = stack.enter_context(prefect_api(directory))
+        yield World(
+            directory=directory,
+            programme=programme,
+            config_path=config_path,
+            database_url=url,
+            sessions=session_factory(engine),
+            emulator=emulator,
+            organiser=organiser,
+            clock=clock,
+            prefect=where,
+            prefect_ui=ui,
+        )
