@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger, pause_flow_run
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
 
+from flows.arguments import as_is
 from flows.run_tags import tag_this_run
 from rollout.db.types import utcnow
 from rollout.delivery import DeliveryReport
@@ -38,8 +39,8 @@ def launch_wave(
     now = as_of or utcnow()
     programme = load_programme_file(config_path)
     tag_this_run(f"wave:{wave}", *(f"lcp:{lcp}" for lcp in programme.wave(wave).lcps))
-    launch = persist_wave_plan(programme, wave, now)
-    publish_wave_plan(launch, programme, dry_run)
+    launch = persist_wave_plan(as_is(programme), wave, now)
+    publish_wave_plan(as_is(launch), as_is(programme), dry_run)
     summary: dict[str, object] = {"wave": wave, "changes": len(launch.intents), "invitations": launch.invitations}
     if dry_run:
         logger.info(
@@ -64,6 +65,6 @@ def launch_wave(
             logger.warning("rejected by %s: nothing sent (%s)", answer.approved_by or "the approver", answer.note)
             return {**summary, "outcome": "rejected: nothing sent"}
         record_approval(wave, answer.approved_by or "unnamed approver")
-    queued = queue_invitations(launch)
-    report: DeliveryReport = deliver_outbox(programme, as_of)
+    queued = queue_invitations(as_is(launch))
+    report: DeliveryReport = deliver_outbox(as_is(programme), as_of)
     return {**summary, "queued": len(queued), "outcome": report.summary()}

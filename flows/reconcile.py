@@ -11,6 +11,7 @@ import datetime as dt
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from flows.arguments import as_is
 from flows.run_tags import tag_this_run
 from rollout.config import Programme
 from rollout.db.types import utcnow
@@ -44,10 +45,10 @@ def reconcile(as_of: dt.datetime | None = None, config_path: str | None = None) 
     programme = load_programme_file(config_path)
     tag_this_run("reconcile", *(f"wave:{wave}" for wave in active_waves(programme, now)))
     report = ReconcileReport(as_of=now)
-    report.rsvp = sync_rsvps_task(programme, now)
+    report.rsvp = sync_rsvps_task(as_is(programme), now)
     logger.info("RSVPs: %s", report.rsvp.summary())
-    report.changes = record_changes_task(programme, now)
-    report.queue = queue_messages_task(programme, now)
+    report.changes = record_changes_task(as_is(programme), now)
+    report.queue = queue_messages_task(as_is(programme), now)
     summary = report.summary()
     logger.info(
         "actions created %s, overdue %s, escalations opened %s closed %s; queued %s",
@@ -57,6 +58,6 @@ def reconcile(as_of: dt.datetime | None = None, config_path: str | None = None) 
         summary["escalations_closed"],
         summary["queued"] or "nothing",
     )
-    report.delivery = deliver_outbox(programme, as_of)
-    publish_reconcile_summary(report, programme)
+    report.delivery = deliver_outbox(as_is(programme), as_of)
+    publish_reconcile_summary(as_is(report), as_is(programme))
     return report.summary()

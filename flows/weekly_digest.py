@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from flows.arguments import as_is
 from flows.run_tags import tag_this_run
 from rollout import settings
 from rollout.config import load_programme
@@ -47,11 +48,11 @@ def weekly_digest(
     logger = get_run_logger()
     programme = load_programme_file(config_path)
     now = local_as_of(as_of, programme.programme.timezone) if as_of else utcnow()
-    digests = compute_digest_figures(programme, now)
+    digests = compute_digest_figures(as_is(programme), now)
     tag_this_run("digest", f"week:{digests.week.start.isoformat()}")
     if send:
-        store_digest_snapshot(digests)
-    key = publish_digest_artifact(digests, send)
+        store_digest_snapshot(as_is(digests))
+    key = publish_digest_artifact(as_is(digests), send)
     summary: dict[str, object] = {
         "week": digests.week.start.isoformat(),
         "artifact": key,
@@ -60,12 +61,12 @@ def weekly_digest(
     if not send:
         logger.info("not sending: the digest is in artifact %s", key)
         return {**summary, "queued": 0, "outcome": "not sent"}
-    queued = queue_digest_emails(digests)
+    queued = queue_digest_emails(as_is(digests))
     if len(queued) < len(digests.by_recipient):
         logger.info(
             "%d of %d digests were already queued this week",
             len(digests.by_recipient) - len(queued),
             len(digests.by_recipient),
         )
-    report: DeliveryReport = deliver_outbox(programme, now if as_of else None)
+    report: DeliveryReport = deliver_outbox(as_is(programme), now if as_of else None)
     return {**summary, "queued": len(queued), "outcome": report.summary()}

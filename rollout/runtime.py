@@ -51,3 +51,16 @@ def gateway(programme: Programme) -> Gateway:
         if key not in _gateways:
             _gateways[key] = O365Gateway.from_env(organiser_fallback=fallback)
         return _gateways[key]
+
+
+def forget() -> None:
+    """Drop the cached engines and gateways: for a process that recreates its database or its Graph endpoint
+    (a simulation, a test), so nothing later reuses a connection to what is gone."""
+    _sessions.cache_clear()
+    with _gateways_lock:
+        gateways = list(_gateways.values())
+        _gateways.clear()
+    for gateway in gateways:
+        close = getattr(gateway, "close", None)
+        if callable(close):
+            close()

@@ -23,16 +23,13 @@ PROGRESS_EVERY_S = 2.0  # how often the progress bar is updated while a delivery
 def deliver_outbox(programme: Programme, as_of: dt.datetime | None = None) -> DeliveryReport:
     logger = get_run_logger()
     deliverer = Deliverer(sessions(), gateway(programme), clock=(lambda: as_of) if as_of else None)
-    progress_id = cast(UUID, create_progress_artifact(progress=0.0, description="Outbox delivery"))
+    bar = _ProgressBar()
     last_logged = [0]
-    last_shown = [time.monotonic()]
 
     def on_progress(report: DeliveryReport, total: int) -> None:
         done = report.handled + report.retry_later
-        # One API call per row would double a fast delivery's cost; the bar moves every few seconds instead.
-        if total and progress_id and time.monotonic() - last_shown[0] >= PROGRESS_EVERY_S:
-            last_shown[0] = time.monotonic()
-            update_progress_artifact(progress_id, progress=min(100.0, 100.0 * done / total))
+        if total:
+            bar.show(100.0 * done / total)
         if done - last_logged[0] >= 25 or done == total:
             last_logged[0] = done
             logger.info("outbox: %d of %d: %s", done, total, report.summary())
@@ -42,9 +39,29 @@ def deliver_outbox(programme: Programme, as_of: dt.datetime | None = None) -> De
     except LeaseHeld as exc:
         logger.warning("%s; its run will deliver what is queued", exc)
         return DeliveryReport()
-    if progress_id:
-        update_progress_artifact(progress_id, progress=100.0)
+    bar.finish()
     logger.info("outbox delivered: %s", report.summary())
     for failure in report.failures:
         logger.error("not delivered: %s", failure)
     return report
+
+
+class _ProgressBar:
+    """The delivery's progress artifact: made when there is something to deliver, moved every few seconds (one
+    API call per row would double a fast delivery's cost), and filled at the end."""
+
+    def __init__(self) -> None:
+        self.id: UUID | None = None
+        self.shown = 0.0
+
+    def show(self, percent: float) -> None:
+        if self.id is None:
+            self.id = cast(UUID, create_progress_artifact(progress=0.0, description="Outbox delivery"))
+            self.shown = time.monotonic()
+        elif time.monotonic() - self.shown >= PROGRESS_EVERY_S:
+            self.shown = time.monotonic()
+            update_progress_artifact(self.id, progress=min(100.0, percent))
+
+    def finish(self) -> None:
+        if self.id is not None:
+            update_progress_artifact(self.id, progress=100.0)

@@ -38,6 +38,8 @@ def quiet_prefect_console() -> Iterator[None]:
     """Flow and task runs log every step at INFO to the console: hundreds of runs would bury the timeline.
     Meanwhile only Prefect's warnings and errors reach the console (what is sent to the Prefect API is unchanged).
     A filter, not a level: Prefect resets handler levels when its settings change."""
+    import prefect.main  # noqa: F401  (importing it sets up Prefect's logging, console handler included)
+
     only_warnings = _OnlyWarnings()
     handlers = [h for h in logging.getLogger().handlers if type(h).__name__ == "PrefectConsoleHandler"]
     for handler in handlers:
@@ -68,15 +70,9 @@ def run_simulation(
         result = simulate(options, say=say, on_ready=on_ready)
     say("")
     say(f"Totals (simulated {result.window.days} days in {result.seconds:.1f} s)")
-    for line in render_totals(result.totals, load_for_render(config_path)):
-        say(f"  {line}" if not line.startswith("  ") else line)
+    for line in render_totals(result.totals, result.programme):
+        say(f"  {line}")
     return result
-
-
-def load_for_render(config_path: Path):  # type: ignore[no-untyped-def]
-    from rollout.config import load_programme
-
-    return load_programme(config_path)
 
 
 def simulate_cmd(

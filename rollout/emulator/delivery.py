@@ -190,7 +190,9 @@ def _as_eml(address: str, item: MailboxItem) -> bytes:
     head = "\n".join(lines).encode("ascii")
     parts = b"".join(
         f'--{boundary}\nContent-Type: text/{subtype}; charset="utf-8"\n'
-        "Content-Transfer-Encoding: quoted-printable\n\n".encode("ascii") + body + b"\n"
+        "Content-Transfer-Encoding: quoted-printable\n\n".encode("ascii")
+        + body
+        + b"\n"
         for subtype, body in (("plain", text), ("html", html))
     )
     return head + b"\n\n" + parts + f"--{boundary}--\n".encode("ascii")

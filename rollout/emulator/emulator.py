@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from rollout.emulator import events_api
+from rollout.emulator import state as state_module
 from rollout.emulator.admin import stats
 from rollout.emulator.config import EmulatorConfig
 from rollout.emulator.delivery import MailboxItem
@@ -20,7 +21,6 @@ from rollout.emulator.http_server import EmulatorHTTPServer
 from rollout.emulator.limits import ConcurrencyLimit
 from rollout.emulator.pipeline import Pipeline
 from rollout.emulator.requestlog import RequestRecord
-from rollout.emulator import state as state_module
 from rollout.emulator.state import App, State
 from rollout.emulator.tls import make_certificate, server_context
 

@@ -69,7 +69,11 @@ def _reply(call: GraphCall, status: int, message: Message) -> Response:
 
 
 def _find(call: GraphCall, message_id: str) -> Message:
-    for message in call.state.store(call.mailbox).messages.values():
+    messages = call.state.store(call.mailbox).messages
+    found = messages.get(message_id)  # by immutable id (the key), else by the id the folder gives it
+    if found is not None:
+        return found
+    for message in messages.values():
         if message_id in (message.rest_id, message.immutable_id):
             return message
     raise not_found()
@@ -155,12 +159,11 @@ def list_messages(call: GraphCall, folder: str | None = None) -> Response:
     # The gateway looks a Message-ID up after every send: narrow by it before rendering every message as JSON.
     wanted_id = odata.string_equalities(call.query.get("$filter")).get("internetmessageid")
     with call.state.lock:
-        messages = [
-            m
-            for m in call.state.store(call.mailbox).messages.values()
-            if name in (None, m.folder)
-            and (wanted_id is None or (m.internet_message_id or "").lower() == wanted_id.lower())
-        ]
+        messages = list(call.state.store(call.mailbox).messages.values())
+        if wanted_id is not None:
+            wanted = wanted_id.lower()
+            messages = [m for m in messages if m.internet_message_id and m.internet_message_id.lower() == wanted]
+        messages = [m for m in messages if name in (None, m.folder)]
         # Graph lists mail newest first.
         messages.sort(key=lambda m: (m.sent or m.created, m.created), reverse=True)
         rendered = [(m, m.to_json(immutable)) for m in messages]

@@ -116,7 +116,7 @@ class View:
 
 
 def load_view(session: Session, programme: Programme) -> View:
-    W, I, O, C, H, A, E = (
+    Wk, Iv, Og, Ct, Hb, Ac, Es = (
         models.Workshop,
         models.Invitation,
         models.Organisation,
@@ -126,26 +126,24 @@ def load_view(session: Session, programme: Programme) -> View:
         models.Escalation,
     )
     Ob = models.OutboundMessage
-    sent = dict(
-        session.execute(
-            select(Ob.workshop_id, Ob.sent_at).where(Ob.kind == "event.create", Ob.status == "sent")
-        )
+    sent: dict[int | None, dt.datetime | None] = dict(
+        session.execute(select(Ob.workshop_id, Ob.sent_at).where(Ob.kind == "event.create", Ob.status == "sent"))
         .tuples()
         .all()
     )
     invitations = tuple(
-        InvitationView(wave_id, number, email, event_id, sent[workshop_id], starts_at)
+        InvitationView(wave_id, number, email, event_id, invited_at, starts_at)
         for workshop_id, wave_id, number, email, event_id, starts_at in session.execute(
-            select(W.id, W.wave_id, W.number, I.email, W.event_id, W.starts_at)
-            .join(I, I.workshop_id == W.id)
-            .where(W.status == "scheduled", W.event_id.is_not(None), I.status == "invited")
-            .order_by(W.id, I.email)
+            select(Wk.id, Wk.wave_id, Wk.number, Iv.email, Wk.event_id, Wk.starts_at)
+            .join(Iv, Iv.workshop_id == Wk.id)
+            .where(Wk.status == "scheduled", Wk.event_id.is_not(None), Iv.status == "invited")
+            .order_by(Wk.id, Iv.email)
         ).tuples()
-        if event_id is not None and sent.get(workshop_id) is not None
+        if event_id is not None and (invited_at := sent.get(workshop_id)) is not None
     )
     first_contact: dict[int, str] = {}
     for organisation_id, name in session.execute(
-        select(C.organisation_id, C.name).where(C.active.is_(True)).order_by(C.email)
+        select(Ct.organisation_id, Ct.name).where(Ct.active.is_(True)).order_by(Ct.email)
     ).tuples():
         first_contact.setdefault(organisation_id, name)
     leads = {lcp.id: lcp.lead.name for lcp in programme.lcps}
@@ -159,31 +157,33 @@ def load_view(session: Session, programme: Programme) -> View:
             first_contact.get(organisation_id, "partner") if organisation_id else leads.get(lcp_id, "LCP lead"),
         )
         for id, key, status, created_at, due_date, organisation_id, lcp_id in session.execute(
-            select(A.id, A.key, A.status, A.created_at, A.due_date, A.organisation_id, A.lcp_id).order_by(A.id)
+            select(Ac.id, Ac.key, Ac.status, Ac.created_at, Ac.due_date, Ac.organisation_id, Ac.lcp_id).order_by(Ac.id)
         ).tuples()
     )
     hubs = tuple(
         HubView(id, name, lcp_id, stage, since, leads.get(lcp_id, "LCP lead"))
         for id, name, lcp_id, stage, since in session.execute(
-            select(H.id, O.name, O.lcp_id, H.stage, H.stage_since).join(O, O.id == H.organisation_id).order_by(H.id)
+            select(Hb.id, Og.name, Og.lcp_id, Hb.stage, Hb.stage_since)
+            .join(Og, Og.id == Hb.organisation_id)
+            .order_by(Hb.id)
         ).tuples()
     )
     prospects = tuple(
         ProspectView(*t)
         for t in session.execute(
-            select(O.id, O.name, O.lcp_id)
-            .outerjoin(H, H.organisation_id == O.id)
-            .where(O.hub_interest.is_(True), H.id.is_(None))
-            .order_by(O.id)
+            select(Og.id, Og.name, Og.lcp_id)
+            .outerjoin(Hb, Hb.organisation_id == Og.id)
+            .where(Og.hub_interest.is_(True), Hb.id.is_(None))
+            .order_by(Og.id)
         ).tuples()
     )
     escalations = tuple(
         EscalationView(*t)
         for t in session.execute(
-            select(E.id, O.name, E.reason, E.stalled_since, E.status)
-            .join(H, H.id == E.hub_id)
-            .join(O, O.id == H.organisation_id)
-            .order_by(E.id)
+            select(Es.id, Og.name, Es.reason, Es.stalled_since, Es.status)
+            .join(Hb, Hb.id == Es.hub_id)
+            .join(Og, Og.id == Hb.organisation_id)
+            .order_by(Es.id)
         ).tuples()
     )
     return View(invitations, actions, hubs, prospects, escalations)
@@ -260,7 +260,9 @@ class Partners:
             late = "accepted" if r.random() < 0.7 else "declined"
             answers.append((self._during_work(asked + dt.timedelta(days=r.randrange(0, 8)), r), late))
         if first == "accepted" and r.random() < CHANGE_OF_MIND:
-            answers.append((invitation.starts_at - dt.timedelta(minutes=r.randrange(2 * 24 * 60, 9 * 24 * 60)), "declined"))
+            answers.append(
+                (invitation.starts_at - dt.timedelta(minutes=r.randrange(2 * 24 * 60, 9 * 24 * 60)), "declined")
+            )
         for n, (at, response) in enumerate(answers):
             if invitation.invited_at < at < invitation.starts_at:
                 yield Happening(
@@ -301,7 +303,9 @@ class Partners:
         else:
             days = limit + r.randrange(30, 90)
         at = max(self._during_work(since + dt.timedelta(days=days), r), hub.stage_since + dt.timedelta(hours=1))
-        if at <= self.start:  # an imported hub "due" to move before the simulation starts: it does so in its first weeks
+        if (
+            at <= self.start
+        ):  # an imported hub "due" to move before the simulation starts: it does so in its first weeks
             at = self._during_work(self._local_date(self.start) + dt.timedelta(days=r.randrange(1, 29)), r)
         yield Happening(
             at,

@@ -63,16 +63,26 @@ def as_loaded_at(snapshot: Snapshot, as_of: dt.datetime) -> Snapshot:
     )
 
 
-def reasons_to_run(observation: Observation, programme: Programme, as_of: dt.datetime) -> list[str]:
+def reasons_to_run(
+    observation: Observation, programme: Programme, as_of: dt.datetime, *, record_replies: bool = True
+) -> list[str]:
     """Why a reconcile at `as_of` would change something (empty: it would not). `as_of` must not be earlier than
-    the observation."""
+    the observation.
+
+    Replies waiting in Outlook are decided on as the run would see them (after its RSVP sync). With
+    `record_replies` False, replies alone are not a reason to run: a quiet day whose only change would be to
+    record them is skipped, and the next run records them (the simulation makes sure one runs before each digest,
+    which reports replies, and on its last day)."""
     if as_of < observation.taken:
         raise ValueError(f"as_of {as_of} is before the observation ({observation.taken})")
     snapshot = as_loaded_at(observation.snapshot, as_of)
+    replies, cancelled = pending_sync(snapshot, observation.events, programme, as_of)
     found: list[str] = []
-    replies = _unrecorded_replies(snapshot, observation.events, programme, as_of)
-    if replies:
-        found.append(f"{replies} replies to record")
+    if cancelled:
+        found.append(f"{cancelled} workshops cancelled in Outlook")
+    if replies and record_replies:
+        found.append(f"{len(replies)} replies to record")
+    snapshot = with_responses(snapshot, replies)
     changes = decide_changes(snapshot, programme, as_of)
     stalls = changes.stalls
     for count, what in (
@@ -99,13 +109,15 @@ def reasons_to_run(observation: Observation, programme: Programme, as_of: dt.dat
     return found
 
 
-def _unrecorded_replies(
+def pending_sync(
     snapshot: Snapshot, events: Mapping[str, EventState], programme: Programme, as_of: dt.datetime
-) -> int:
-    """What sync_rsvps would record: the same workshops (scheduled, starting within the horizon, not being
-    cancelled), compared with the same pure function."""
+) -> tuple[dict[int, str], int]:
+    """What sync_rsvps would record at `as_of`: {invitation id: new response}, and how many workshops it would
+    mark cancelled. The same workshops (scheduled, starting within the horizon, not being cancelled), compared
+    with the same pure function."""
     horizon = as_of + dt.timedelta(days=horizon_days(programme))
-    count = 0
+    replies: dict[int, str] = {}
+    cancelled = 0
     for workshop in snapshot.workshops.values():
         if workshop.status != "scheduled" or workshop.event_id is None or not as_of < workshop.starts_at <= horizon:
             continue
@@ -114,8 +126,20 @@ def _unrecorded_replies(
             continue
         state = events.get(workshop.event_id)
         if state is None or state.is_cancelled:
-            count += 1  # the run would mark the workshop cancelled
+            cancelled += 1
             continue
         stored = [(i.id, i.email, i.response) for i in snapshot.invitations_by_workshop.get(workshop.id, [])]
-        count += len(response_updates(stored, state))
-    return count
+        replies.update((u.invitation_id, u.response) for u in response_updates(stored, state))
+    return replies, cancelled
+
+
+def with_responses(snapshot: Snapshot, responses: Mapping[int, str]) -> Snapshot:
+    """The snapshot as it would be after recording `responses` (invitation id -> response)."""
+    if not responses:
+        return snapshot
+    return dataclasses.replace(
+        snapshot,
+        invitations=tuple(
+            dataclasses.replace(i, response=responses[i.id]) if i.id in responses else i for i in snapshot.invitations
+        ),
+    )

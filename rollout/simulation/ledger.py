@@ -43,23 +43,21 @@ class DeliveryCheck:
 
 def intended(session: Session, organiser: str) -> tuple[Counter[Delivery], Counter[str]]:
     """What the outbox says was sent, one entry per recipient; and the rows that were not (by status)."""
-    O, W = models.OutboundMessage, models.Workshop
+    Ob, Wk = models.OutboundMessage, models.Workshop
     expected: Counter[Delivery] = Counter()
-    events = dict(session.execute(select(W.id, W.event_id)).tuples().all())
+    events = dict(session.execute(select(Wk.id, Wk.event_id)).tuples().all())
     unsent: Counter[str] = Counter()
     for key, kind, status, recipients, workshop_id, provider_id in session.execute(
-        select(O.idempotency_key, O.kind, O.status, O.recipients, O.workshop_id, O.provider_id)
+        select(Ob.idempotency_key, Ob.kind, Ob.status, Ob.recipients, Ob.workshop_id, Ob.provider_id)
     ).tuples():
         if status in ("pending", "sending", "failed"):
             unsent[status] += 1
         if status != "sent":
             continue
-        if kind == "mail":
-            ref = message_id_for(key, organiser).lower()
-        else:
-            ref = (provider_id or events.get(workshop_id) or "").lower() if workshop_id else (provider_id or "")
+        # mail: the Message-ID the gateway derives from the key; events: the event's id (the row's, or its workshop's)
+        ref = message_id_for(key, organiser) if kind == "mail" else provider_id or events.get(workshop_id) or ""
         label = "mail" if kind == "mail" else EVENT_KINDS[kind]
-        expected.update((label, ref, str(r).lower()) for r in _as_list(recipients))
+        expected.update((label, ref.lower(), str(r).lower()) for r in _as_list(recipients))
     return expected, unsent
 
 
@@ -77,9 +75,7 @@ def check_delivery(
 ) -> DeliveryCheck:
     expected, unsent = intended(session, organiser)
     got = received(mailboxes)
-    check = DeliveryCheck(
-        intended=sum(expected.values()), received=sum(got.values()), not_delivered=unsent
-    )
+    check = DeliveryCheck(intended=sum(expected.values()), received=sum(got.values()), not_delivered=unsent)
     for delivery, count in expected.items():
         arrived = got.get(delivery, 0)
         if arrived < count:

@@ -36,8 +36,8 @@ def write_week(session: Session, programme: Programme, as_of: dt.datetime, folde
     keys = {f"digest:{week.start.isoformat()}:{email}": name for email, name in wanted.items()}
     written = []
     folder.mkdir(parents=True, exist_ok=True)
-    O = models.OutboundMessage
-    for key, payload in session.execute(select(O.idempotency_key, O.payload).where(O.idempotency_key.in_(keys))):
+    Ob = models.OutboundMessage
+    for key, payload in session.execute(select(Ob.idempotency_key, Ob.payload).where(Ob.idempotency_key.in_(keys))):
         path = folder / f"{week.start.isoformat()}-{keys[key]}.html"
         path.write_text(str(payload.get("html", "")), encoding="utf-8")
         written.append(path)

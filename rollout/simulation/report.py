@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from rollout.config.schema import Programme
 from rollout.db import models
+from rollout.reconcile.rsvp import horizon_days
 from rollout.simulation.ledger import DeliveryCheck
 
 
@@ -82,10 +83,10 @@ COLUMN_OF_PURPOSE = {
 
 def emails_between(session: Session, start: dt.datetime, end: dt.datetime) -> Counter[str]:
     """Deliveries (one per recipient) sent in [start, end), by timeline column."""
-    O = models.OutboundMessage
+    Ob = models.OutboundMessage
     found: Counter[str] = Counter()
     for kind, purpose, recipients in session.execute(
-        select(O.kind, O.purpose, O.recipients).where(O.status == "sent", O.sent_at >= start, O.sent_at < end)
+        select(Ob.kind, Ob.purpose, Ob.recipients).where(Ob.status == "sent", Ob.sent_at >= start, Ob.sent_at < end)
     ).tuples():
         column = "invitations" if kind == "event.create" else COLUMN_OF_PURPOSE.get(purpose, purpose)
         found[column] += len(recipients) if isinstance(recipients, list) else 1
@@ -133,7 +134,7 @@ def totals(
     happenings: Counter[str],
     check: DeliveryCheck,
 ) -> Totals:
-    O, I, A, H, E, N, C = (
+    Ob, Iv, Ac, Hb, Es, Nt, Ch = (
         models.OutboundMessage,
         models.Invitation,
         models.Action,
@@ -146,7 +147,7 @@ def totals(
     emails: Counter[str] = Counter()
     events = invitations = 0
     for key, kind, purpose, recipients in session.execute(
-        select(O.idempotency_key, O.kind, O.purpose, O.recipients).where(O.status == "sent")
+        select(Ob.idempotency_key, Ob.kind, Ob.purpose, Ob.recipients).where(Ob.status == "sent")
     ).tuples():
         count = len(recipients) if isinstance(recipients, list) else 1
         if kind == "event.create":
@@ -158,16 +159,16 @@ def totals(
             emails[purpose] += count
         else:
             emails[kind] += count
-    outbox = Counter(dict(session.execute(select(O.status, func.count()).group_by(O.status)).tuples().all()))
+    outbox = Counter(dict(session.execute(select(Ob.status, func.count()).group_by(Ob.status)).tuples().all()))
     responses = Counter(
         dict(
-            session.execute(select(I.response, func.count()).where(I.status == "invited").group_by(I.response))
+            session.execute(select(Iv.response, func.count()).where(Iv.status == "invited").group_by(Iv.response))
             .tuples()
             .all()
         )
     )
     actions: Counter[str] = Counter()
-    for status, due, done_at in session.execute(select(A.status, A.due_date, A.done_at)).tuples():
+    for status, due, done_at in session.execute(select(Ac.status, Ac.due_date, Ac.done_at)).tuples():
         actions["created"] += 1
         if status != "done" or done_at is None:
             actions["still open"] += 1
@@ -175,15 +176,15 @@ def totals(
             actions["done on time"] += 1
         else:
             actions["done late"] += 1
-    stages = dict(session.execute(select(H.stage, func.count()).group_by(H.stage)).tuples().all())
+    stages = dict(session.execute(select(Hb.stage, func.count()).group_by(Hb.stage)).tuples().all())
     moves = session.scalar(
-        select(func.count()).select_from(C).where(C.source == "simulation", C.from_stage.is_not(None))
+        select(func.count()).select_from(Ch).where(Ch.source == "simulation", Ch.from_stage.is_not(None))
     )
-    new_hubs = session.scalar(select(func.count()).select_from(C).where(C.source == "simulation", C.from_stage.is_(None)))
+    new_hubs = session.scalar(
+        select(func.count()).select_from(Ch).where(Ch.source == "simulation", Ch.from_stage.is_(None))
+    )
     escalations: Counter[str] = Counter()
-    for reason, status, closed_reason, acknowledged_at in session.execute(
-        select(E.reason, E.status, E.closed_reason, E.acknowledged_at)
-    ).tuples():
+    for reason, status, acknowledged_at in session.execute(select(Es.reason, Es.status, Es.acknowledged_at)).tuples():
         escalations["opened"] += 1
         escalations[reason] += 1
         if acknowledged_at is not None:
@@ -192,7 +193,7 @@ def totals(
             escalations["resolved"] += 1
         else:
             escalations["still open"] += 1
-    levels = Counter(dict(session.execute(select(N.level, func.count()).group_by(N.level)).tuples().all()))
+    levels = Counter(dict(session.execute(select(Nt.level, func.count()).group_by(Nt.level)).tuples().all()))
     kinds = Counter(r.kind for r in runs)
     return Totals(
         days=days,
@@ -227,14 +228,16 @@ def render_totals(t: Totals, programme: Programme) -> list[str]:
     )
     stages = ", ".join(f"{s.number}: {t.hubs_by_stage.get(s.number, 0)}" for s in programme.stages)
     no_answer = t.responses.get("none", 0)
+    horizon = horizon_days(programme)
     lines = [
         f"flow runs: {t.runs['launch']} launch-wave, {n(t.runs['reconcile'])} reconcile "
         f"({n(t.skipped_days)} of {n(t.days)} days had nothing due and were skipped), "
         f"{t.runs['digest']} weekly-digest",
         f"events: {t.events} workshops in Outlook",
         f"invitations: {n(t.invitations)}",
-        f"replies: accepted {n(t.responses.get('accepted', 0))}, tentative {n(t.responses.get('tentative', 0))}, "
-        f"declined {n(t.responses.get('declined', 0))}, no answer {n(no_answer)}",
+        f"replies recorded: accepted {n(t.responses.get('accepted', 0))}, "
+        f"tentative {n(t.responses.get('tentative', 0))}, declined {n(t.responses.get('declined', 0))}, "
+        f"none {n(no_answer)} (replies are read once a workshop is within {horizon} days)",
         f"reminders: {n(e['please reply'] + e['see you there'])} (please reply {n(e['please reply'])}, "
         f"see you there {n(e['see you there'])})",
         f"follow-ups: {n(e['follow_up'])}",
@@ -255,8 +258,6 @@ def render_totals(t: Totals, programme: Programme) -> list[str]:
     ]
     unsent = sum(t.check.not_delivered.values())
     if unsent:
-        lines.append(
-            "not delivered: " + ", ".join(f"{k} {v}" for k, v in sorted(t.check.not_delivered.items()))
-        )
+        lines.append("not delivered: " + ", ".join(f"{k} {v}" for k, v in sorted(t.check.not_delivered.items())))
     lines += [f"  {example}" for example in t.check.examples]
     return lines

@@ -20,9 +20,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from rollout.config import Programme, load_programme
 from rollout.db import models
@@ -54,6 +55,7 @@ class Options:
 
 @dataclass
 class Result:
+    programme: Programme
     window: schedule.Window
     seed: int
     runs: list[RunRecord]
@@ -85,7 +87,7 @@ def import_sample(world: World, path: Path, partners: Partners) -> int:
     programme = world.programme
     with unit_of_work(world.sessions) as session:
         import_partners(session, programme, read_partner_csv(path, programme), source=path.name)
-        for hub in session.query(models.Hub).join(models.Organisation).all():
+        for hub in session.scalars(select(models.Hub)):
             since = partners.initial_stage_since(hub.organisation.name, hub.stage)
             hub.stage_since = since
             session.execute(
@@ -109,6 +111,7 @@ class Simulation:
     _queue: list[Happening] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
     _month_happened: Counter[str] = field(default_factory=Counter)
+    timings: dict[str, float] = field(default_factory=lambda: {"deciding": 0.0, "partners": 0.0})  # seconds
 
     @property
     def programme(self) -> Programme:
@@ -127,42 +130,51 @@ class Simulation:
         self.changed()
         return record
 
-    def reconcile_due(self, as_of: dt.datetime) -> list[str]:
+    def reconcile_due(self, as_of: dt.datetime, *, record_replies: bool) -> list[str]:
+        started = time.perf_counter()
         if self._observation is None:
             with self.world.sessions() as session:
                 self._observation = observe(session, as_of, self.world.emulator.events(self.world.organiser))
-        return reasons_to_run(self._observation, self.programme, as_of)
+        reasons = reasons_to_run(self._observation, self.programme, as_of, record_replies=record_replies)
+        self.timings["deciding"] += time.perf_counter() - started
+        return reasons
 
-    def day(self, day: dt.date, launches: list[str]) -> None:
+    def day(self, day: dt.date, launches: list[str], *, last: bool = False) -> None:
         programme = self.programme
         moment = schedule.reconcile_time(programme, day)
-        reasons = self.reconcile_due(moment) if not self.every_day else ["every day"]
+        digest = schedule.digest_time(programme, day)
+        # Replies alone wait for the next run, but are recorded before a digest reports them and at the end.
+        reasons = (
+            ["every day"] if self.every_day else self.reconcile_due(moment, record_replies=digest is not None or last)
+        )
         if reasons:
             self.run("reconcile", moment, self.engine.reconcile).reasons.extend(reasons)
-        digest = schedule.digest_time(programme, day)
         if digest is not None:
             self.run("digest", digest, self.engine.digest)
             if self.on_digest is not None:
                 self.on_digest(digest)
         for wave_id in launches:
-            self.run("launch", schedule.launch_time(programme, day), lambda t, w=wave_id: self.engine.launch(w, t))
+            self.run("launch", schedule.launch_time(programme, day), partial(self.engine.launch, wave_id))
         self.behave(day)
 
     def behave(self, day: dt.date) -> None:
-        """Everything partners do on `day`, in time order; what they do can lead to more the same day."""
+        """Everything partners do on `day`, in time order. Nothing a partner does leads to more on the same day
+        (a hub's next move is weeks away), so the day's happenings are decided together and done together."""
+        started = time.perf_counter()
+        self._refresh_queue()
         end = schedule.local(self.programme, day + dt.timedelta(days=1), dt.time(0, 0))
-        while True:
-            self._refresh_queue()
-            if not self._queue or self._queue[0].at >= end:
-                return
-            happening = heapq.heappop(self._queue)
-            self.world.clock.now = happening.at
+        today: list[Happening] = []
+        while self._queue and self._queue[0].at < end:
+            today.append(heapq.heappop(self._queue))
+        if today:
             with unit_of_work(self.world.sessions) as session:
-                done = apply(happening, session, self.world.emulator, self.world.organiser)
-            if done:
-                self.happened[happening.kind] += 1
-                self._month_happened[happening.kind] += 1
-                self.changed()
+                for happening in today:
+                    self.world.clock.now = happening.at
+                    if apply(happening, session, self.world.emulator, self.world.organiser):
+                        self.happened[happening.kind] += 1
+                        self._month_happened[happening.kind] += 1
+            self.changed()
+        self.timings["partners"] += time.perf_counter() - started
 
     def _refresh_queue(self) -> None:
         if not self._stale_view:
@@ -216,6 +228,8 @@ def simulate(
         start=start,
     ) as world:
         contacts = import_sample(world, partners_csv, partners)
+        if on_ready is not None:
+            on_ready(world)
         say(
             f"Simulating {programme.programme.name}\n"
             f"  {window.first:%a %d %b %Y} to {window.last:%a %d %b %Y} ({window.days} days), seed {options.seed}\n"
@@ -226,8 +240,6 @@ def simulate(
             "  approval: off in the simulation (a launch sends its invitations straight away)\n"
             f"  reconcile: {'every day' if options.every_day else 'on the days something is due (quiet days skipped)'}"
         )
-        if on_ready is not None:
-            on_ready(world)
 
         def write_previews(as_of: dt.datetime) -> None:
             with world.sessions() as session:
@@ -245,7 +257,7 @@ def simulate(
         say(Month.header())
         month_first = window.first
         for day in window.each_day():
-            simulation.day(day, launches.get(day, []))
+            simulation.day(day, launches.get(day, []), last=day == window.last)
             for wave_id in launches.get(day, []):
                 launched = simulation.runs[-1].summary
                 say(
@@ -267,6 +279,7 @@ def simulate(
             summary = totals(session, programme, simulation.runs, window.days, simulation.happened, check)
         summary.seconds = time.perf_counter() - started
         return Result(
+            programme=programme,
             window=window,
             seed=options.seed,
             runs=simulation.runs,

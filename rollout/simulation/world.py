@@ -21,6 +21,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from rollout import runtime
 from rollout.config import Programme
 from rollout.db.migrate import upgrade
 from rollout.db.session import make_engine, session_factory
@@ -153,17 +154,23 @@ def fast_sqlite_commits(database_url: str) -> Iterator[None]:
 
 
 @contextmanager
-def prefect_api(directory: Path) -> Iterator[tuple[str, str | None]]:
+def prefect_api(directory: Path, small_ca_file: Path | None = None) -> Iterator[tuple[str, str | None]]:
     """PREFECT_API_URL when set (runs appear in that server's UI); otherwise a temporary Prefect server whose
     database is in `directory`, stopped when the simulation ends. Yields (description, UI address or None).
 
     Either way the flow-run heartbeat is off: it adds about a second to every run and exists for zombie detection,
-    which a simulation that lasts a minute does not need."""
+    which a simulation that lasts a minute does not need.
+
+    The temporary server speaks plain HTTP on loopback, yet Prefect builds a TLS context for every API client it
+    opens (one or two per flow run), loading the whole CA bundle each time (~30 ms). With `small_ca_file` (a
+    one-certificate PEM file) it loads that instead; no TLS is ever negotiated with it."""
     import prefect.context
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import (
+        PREFECT_API_SSL_CERT_FILE,
         PREFECT_API_URL,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_LOGGING_LEVEL,
         PREFECT_LOGGING_TO_API_ENABLED,
         PREFECT_SERVER_DATABASE_CONNECTION_URL,
         PREFECT_UI_URL,
@@ -184,24 +191,25 @@ def prefect_api(directory: Path) -> Iterator[tuple[str, str | None]]:
         stack.enter_context(environment_variables({k: os.environ.get(k, v) for k, v in _QUIET_SERVER.items()}))
         stack.enter_context(temporary_database_interface())
         stack.enter_context(
-            temporary_settings(
-                {PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{folder / 'prefect.db'}"}
-            )
+            temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{folder / 'prefect.db'}"})
         )
         server = SubprocessASGIServer()
         server.start(timeout=120)
         try:
+            updates: dict[Any, Any] = {
+                PREFECT_API_URL: server.api_url,
+                PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+                # Nobody can read a temporary server's logs after it stops, and the console shows the timeline:
+                # runs log warnings and errors only (the flows' INFO lines cost ~15 ms a run to format).
+                PREFECT_LOGGING_TO_API_ENABLED: False,
+                PREFECT_LOGGING_LEVEL: "WARNING",
+            }
+            if small_ca_file is not None and server.api_url.startswith("http://"):
+                updates[PREFECT_API_SSL_CERT_FILE] = str(small_ca_file)
+            stack.enter_context(temporary_settings(updates))
             stack.enter_context(
-                temporary_settings(
-                    {
-                        PREFECT_API_URL: server.api_url,
-                        PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
-                        # Nobody can read a temporary server's logs after it stops: keep them on the console.
-                        PREFECT_LOGGING_TO_API_ENABLED: False,
-                    }
-                )
+                prefect.context._temporary_global_settings_context(prefect.context.get_settings_context())
             )
-            stack.enter_context(prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()))
             yield f"temporary Prefect server at {server.api_url} (stopped when the simulation ends)", None
         finally:
             stack.close()
@@ -225,14 +233,16 @@ def simulated_world(
     organiser = programme.programme.organiser_mailbox
     clock = Clock(start)
     with ExitStack() as stack:
+        # Flows reach the database and the gateway through rollout.runtime's per-process caches: drop what they
+        # hold for this world when it ends (and anything stale from an earlier one when it starts).
+        runtime.forget()
+        stack.callback(runtime.forget)
         stack.enter_context(fast_sqlite_commits(url))
         engine = make_engine(url)
         stack.callback(engine.dispose)
         upgrade(engine)
         emulator = GraphEmulator(
-            EmulatorConfig(
-                data_dir=directory, send_pace_per_minute=10**6, index_each_item=False, seed=seed
-            )
+            EmulatorConfig(data_dir=directory, send_pace_per_minute=10**6, index_each_item=False, seed=seed)
         ).start()
         stack.callback(emulator.stop)
         tenant, client, secret, _ = DEMO_APP
@@ -247,7 +257,7 @@ def simulated_world(
             "ROLLOUT_SEND_PACE": SEND_PACE,
         }
         stack.enter_context(environment_variables(settings))
-        where, ui = stack.enter_context(prefect_api(directory))
+        where, ui = stack.enter_context(prefect_api(directory, emulator.ca_bundle))
         yield World(
             directory=directory,
             programme=programme,
