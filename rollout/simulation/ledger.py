@@ -45,7 +45,7 @@ def intended(session: Session, organiser: str) -> tuple[Counter[Delivery], Count
     """What the outbox says was sent, one entry per recipient; and the rows that were not (by status)."""
     Ob, Wk = models.OutboundMessage, models.Workshop
     expected: Counter[Delivery] = Counter()
-    events = dict(session.execute(select(Wk.id, Wk.event_id)).tuples().all())
+    events: dict[int | None, str | None] = dict(session.execute(select(Wk.id, Wk.event_id)).tuples().all())
     unsent: Counter[str] = Counter()
     for key, kind, status, recipients, workshop_id, provider_id in session.execute(
         select(Ob.idempotency_key, Ob.kind, Ob.status, Ob.recipients, Ob.workshop_id, Ob.provider_id)
