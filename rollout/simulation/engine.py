@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+from prefect.states import State
 
 
 class Engine(Protocol):
@@ -22,7 +24,7 @@ class Engine(Protocol):
 
 class FlowEngine:
     """launch-wave, reconcile and weekly-digest as Prefect flow runs (visible in the UI when PREFECT_API_URL is
-    set)."""
+    set). Each summary carries the run's id under "flow_run_id"; a failed run raises, ending the simulation."""
 
     def __init__(self, config_path: Path) -> None:
         self.config_path = str(config_path)
@@ -30,14 +32,25 @@ class FlowEngine:
     def launch(self, wave_id: str, as_of: dt.datetime) -> dict[str, object]:
         from flows.launch_wave import launch_wave
 
-        return launch_wave(wave=wave_id, as_of=as_of, require_approval=False, config_path=self.config_path)
+        return _result(
+            launch_wave(
+                wave=wave_id, as_of=as_of, require_approval=False, config_path=self.config_path, return_state=True
+            )
+        )
 
     def reconcile(self, as_of: dt.datetime) -> dict[str, object]:
         from flows.reconcile import reconcile
 
-        return reconcile(as_of=as_of, config_path=self.config_path)
+        return _result(reconcile(as_of=as_of, config_path=self.config_path, return_state=True))
 
     def digest(self, as_of: dt.datetime) -> dict[str, object]:
         from flows.weekly_digest import weekly_digest
 
-        return weekly_digest(as_of=as_of, config_path=self.config_path)
+        return _result(weekly_digest(as_of=as_of, config_path=self.config_path, return_state=True))
+
+
+def _result(state: State[Any]) -> dict[str, object]:
+    summary = state.result()  # raises the run's exception if it failed
+    if not isinstance(summary, dict):
+        raise TypeError(f"a flow returned {type(summary).__name__}, not its summary")
+    return {**summary, "flow_run_id": str(state.state_details.flow_run_id)}

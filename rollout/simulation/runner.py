@@ -209,8 +209,11 @@ def simulate(
     say: Say = print,
     engine: Callable[[World], Engine] | None = None,
     on_ready: Callable[[World], None] | None = None,
+    on_finish: Callable[[World], None] | None = None,
 ) -> Result:
-    """Run the programme from options.first to options.last in simulated time; print as it goes with `say`."""
+    """Run the programme from options.first to options.last in simulated time; print as it goes with `say`.
+    `on_ready(world)` is called once the partners are imported, `on_finish(world)` after the last day (while the
+    emulator still holds every mailbox)."""
     started = time.perf_counter()
     programme = load_programme(options.config_path)
     default = schedule.default_window(programme)
@@ -277,6 +280,8 @@ def simulate(
         with world.sessions() as session:
             check = check_delivery(session, world.emulator.mailboxes(), world.organiser)
             summary = totals(session, programme, simulation.runs, window.days, simulation.happened, check)
+        if on_finish is not None:
+            on_finish(world)
         summary.seconds = time.perf_counter() - started
         return Result(
             programme=programme,
