@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from rollout.db import models
@@ -172,8 +172,25 @@ def _group(items: Iterable[V], key: Callable[[V], K]) -> dict[K, list[V]]:
     return dict(grouped)
 
 
-def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
-    """Nine SELECTs, whatever the size of the programme."""
+@dataclass(frozen=True)
+class SnapshotQueries:
+    """The nine SELECTs a snapshot is loaded with (also what bench/reconcile_scale.py scans raw, for comparison)."""
+
+    workshops: Select[Any]
+    invitations: Select[Any]
+    organisations: Select[Any]
+    contacts: Select[Any]
+    hubs: Select[Any]
+    actions: Select[Any]
+    notices: Select[Any]  # (escalation id, level) notified, of escalations not closed
+    escalations: Select[Any]
+    pending: Select[Any]
+
+    def all(self) -> list[Select[Any]]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def snapshot_queries(as_of: dt.datetime) -> SnapshotQueries:
     Wk, Iv, Ct, Og, Hb, Ac, Es, Nt, Ob = (
         models.Workshop,
         models.Invitation,
@@ -186,52 +203,29 @@ def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
         models.OutboundMessage,
     )
     recent = select(Wk.id).where(Wk.starts_at >= as_of - dt.timedelta(days=RECENT_DAYS)).scalar_subquery()
-
-    workshops = {
-        row.id: row
-        for row in (
-            WorkshopRow(*t)
-            for t in session.execute(
-                select(
-                    Wk.id,
-                    Wk.wave_id,
-                    Wk.number,
-                    Wk.title,
-                    Wk.starts_at,
-                    Wk.ends_at,
-                    Wk.format,
-                    Wk.venue,
-                    Wk.status,
-                    Wk.event_id,
-                )
-            ).tuples()
-        )
-    }
-    invitations = tuple(
-        InvitationRow(*t)
-        for t in session.execute(
+    return SnapshotQueries(
+        workshops=select(
+            Wk.id,
+            Wk.wave_id,
+            Wk.number,
+            Wk.title,
+            Wk.starts_at,
+            Wk.ends_at,
+            Wk.format,
+            Wk.venue,
+            Wk.status,
+            Wk.event_id,
+        ),
+        invitations=(
             select(Iv.id, Iv.workshop_id, Iv.email, Iv.name, Iv.lcp_id, Iv.contact_id, Ct.organisation_id, Iv.response)
             .outerjoin(Ct, Ct.id == Iv.contact_id)
             .where(Iv.status == "invited", Iv.workshop_id.in_(recent))
             .order_by(Iv.workshop_id, Iv.lcp_id, Iv.email)
-        ).tuples()
-    )
-    organisations = {
-        t[0]: OrganisationRow(*t)
-        for t in session.execute(select(Og.id, Og.lcp_id, Og.name, Og.sector, Og.hub_interest)).tuples()
-    }
-    contacts = tuple(
-        ContactRow(*t)
-        for t in session.execute(
-            select(Ct.id, Ct.organisation_id, Ct.name, Ct.email).where(Ct.active.is_(True)).order_by(Ct.email)
-        ).tuples()
-    )
-    hubs = {
-        t[0]: HubRow(*t) for t in session.execute(select(Hb.id, Hb.organisation_id, Hb.stage, Hb.stage_since)).tuples()
-    }
-    actions = {
-        t[0]: ActionRow(*t)
-        for t in session.execute(
+        ),
+        organisations=select(Og.id, Og.lcp_id, Og.name, Og.sector, Og.hub_interest),
+        contacts=select(Ct.id, Ct.organisation_id, Ct.name, Ct.email).where(Ct.active.is_(True)).order_by(Ct.email),
+        hubs=select(Hb.id, Hb.organisation_id, Hb.stage, Hb.stage_since),
+        actions=(
             select(
                 Ac.id,
                 Ac.key,
@@ -246,23 +240,30 @@ def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
             )
             .where(or_(Ac.status == "open", Ac.workshop_id.in_(recent)))
             .order_by(Ac.id)
-        ).tuples()
-    }
+        ),
+        notices=select(Nt.escalation_id, Nt.level).join(Es, Es.id == Nt.escalation_id).where(Es.status != "closed"),
+        escalations=select(
+            Es.id, Es.hub_id, Es.reason, Es.stalled_since, Es.level, Es.status, Es.snoozed_until
+        ).order_by(Es.id),
+        pending=select(Ob.id, Ob.idempotency_key, Ob.purpose).where(Ob.status == "pending", Ob.purpose.in_(PURPOSES)),
+    )
+
+
+def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
+    """Nine SELECTs, whatever the size of the programme."""
+    q = snapshot_queries(as_of)
+    workshops = {t[0]: WorkshopRow(*t) for t in session.execute(q.workshops).tuples()}
+    invitations = tuple(InvitationRow(*t) for t in session.execute(q.invitations).tuples())
+    organisations = {t[0]: OrganisationRow(*t) for t in session.execute(q.organisations).tuples()}
+    contacts = tuple(ContactRow(*t) for t in session.execute(q.contacts).tuples())
+    hubs = {t[0]: HubRow(*t) for t in session.execute(q.hubs).tuples()}
+    actions = {t[0]: ActionRow(*t) for t in session.execute(q.actions).tuples()}
     notified: dict[int, set[int]] = defaultdict(set)
-    for escalation_id, level in session.execute(
-        select(Nt.escalation_id, Nt.level).join(Es, Es.id == Nt.escalation_id).where(Es.status != "closed")
-    ).tuples():
+    for escalation_id, level in session.execute(q.notices).tuples():
         notified[escalation_id].add(level)
     escalations = tuple(
-        EscalationRow(*t, notified=frozenset(notified.get(t[0], ())))
-        for t in session.execute(
-            select(Es.id, Es.hub_id, Es.reason, Es.stalled_since, Es.level, Es.status, Es.snoozed_until).order_by(Es.id)
-        ).tuples()
+        EscalationRow(id_, hub_id, reason, since, level, status, snoozed_until, frozenset(notified.get(id_, ())))
+        for id_, hub_id, reason, since, level, status, snoozed_until in session.execute(q.escalations).tuples()
     )
-    pending = tuple(
-        PendingMessage(*t)
-        for t in session.execute(
-            select(Ob.id, Ob.idempotency_key, Ob.purpose).where(Ob.status == "pending", Ob.purpose.in_(PURPOSES))
-        ).tuples()
-    )
+    pending = tuple(PendingMessage(*t) for t in session.execute(q.pending).tuples())
     return Snapshot(as_of, workshops, invitations, organisations, contacts, hubs, actions, escalations, pending)
