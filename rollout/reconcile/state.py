@@ -26,7 +26,7 @@ RECENT_DAYS = 120
 PURPOSES = ("reminder", "follow_up", "action_reminder", "action_overdue", "escalation")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkshopRow:
     id: int
     wave_id: str
@@ -40,7 +40,7 @@ class WorkshopRow:
     event_id: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvitationRow:
     id: int
     workshop_id: int
@@ -52,7 +52,7 @@ class InvitationRow:
     response: str  # none | accepted | tentative | declined
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrganisationRow:
     id: int
     lcp_id: str
@@ -61,7 +61,7 @@ class OrganisationRow:
     hub_interest: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactRow:
     id: int
     organisation_id: int
@@ -69,7 +69,7 @@ class ContactRow:
     email: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HubRow:
     id: int
     organisation_id: int
@@ -77,7 +77,7 @@ class HubRow:
     stage_since: dt.datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionRow:
     id: int
     key: str
@@ -91,7 +91,7 @@ class ActionRow:
     overdue_since: dt.date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EscalationRow:
     id: int
     hub_id: int
@@ -107,7 +107,7 @@ class EscalationRow:
         return self.status != "closed"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PendingMessage:
     id: int
     key: str
@@ -157,8 +157,12 @@ class Snapshot:
     def active_escalations(self) -> list[EscalationRow]:
         return [e for e in self.escalations if e.active]
 
+    @cached_property
+    def organisations_by_lcp(self) -> dict[str, list[OrganisationRow]]:
+        return _group(self.organisations.values(), lambda o: o.lcp_id)
+
     def organisations_in(self, lcp_id: str) -> list[OrganisationRow]:
-        return [o for o in self.organisations.values() if o.lcp_id == lcp_id]
+        return list(self.organisations_by_lcp.get(lcp_id, ()))
 
 
 K = TypeVar("K")
@@ -250,20 +254,28 @@ def snapshot_queries(as_of: dt.datetime) -> SnapshotQueries:
 
 
 def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
-    """Nine SELECTs, whatever the size of the programme."""
+    """Nine SELECTs, whatever the size of the programme.
+
+    They run on the session's connection (in its transaction) as Core statements: the rows are plain column tuples,
+    so the ORM's result machinery has nothing to do and is skipped. Pending ORM changes are flushed first, as
+    session.execute's autoflush would, so the snapshot sees everything this transaction has done.
+    """
+    if session.autoflush:
+        session.flush()
     q = snapshot_queries(as_of)
-    workshops = {t[0]: WorkshopRow(*t) for t in session.execute(q.workshops).tuples()}
-    invitations = tuple(InvitationRow(*t) for t in session.execute(q.invitations).tuples())
-    organisations = {t[0]: OrganisationRow(*t) for t in session.execute(q.organisations).tuples()}
-    contacts = tuple(ContactRow(*t) for t in session.execute(q.contacts).tuples())
-    hubs = {t[0]: HubRow(*t) for t in session.execute(q.hubs).tuples()}
-    actions = {t[0]: ActionRow(*t) for t in session.execute(q.actions).tuples()}
+    connection = session.connection()
+    workshops = {t[0]: WorkshopRow(*t) for t in connection.execute(q.workshops)}
+    invitations = tuple(InvitationRow(*t) for t in connection.execute(q.invitations))
+    organisations = {t[0]: OrganisationRow(*t) for t in connection.execute(q.organisations)}
+    contacts = tuple(ContactRow(*t) for t in connection.execute(q.contacts))
+    hubs = {t[0]: HubRow(*t) for t in connection.execute(q.hubs)}
+    actions = {t[0]: ActionRow(*t) for t in connection.execute(q.actions)}
     notified: dict[int, set[int]] = defaultdict(set)
-    for escalation_id, level in session.execute(q.notices).tuples():
+    for escalation_id, level in connection.execute(q.notices):
         notified[escalation_id].add(level)
     escalations = tuple(
         EscalationRow(id_, hub_id, reason, since, level, status, snoozed_until, frozenset(notified.get(id_, ())))
-        for id_, hub_id, reason, since, level, status, snoozed_until in session.execute(q.escalations).tuples()
+        for id_, hub_id, reason, since, level, status, snoozed_until in connection.execute(q.escalations)
     )
-    pending = tuple(PendingMessage(*t) for t in session.execute(q.pending).tuples())
+    pending = tuple(PendingMessage(*t) for t in connection.execute(q.pending))
     return Snapshot(as_of, workshops, invitations, organisations, contacts, hubs, actions, escalations, pending)
