@@ -551,13 +551,24 @@ def decision_pass(sessions: sessionmaker[Session], programme: Programme, as_of: 
     )
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """As load_snapshot builds its rows: without the cyclic collector (see rollout/reconcile/state.py)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def raw_scan(engine: Engine, as_of: dt.datetime) -> int:
-    """The snapshot's SELECTs on a Core connection, every row fetched (with the columns' type conversion)."""
-    rows = 0
-    with engine.connect() as connection:
-        for statement in snapshot_queries(as_of).all():
-            rows += len(connection.execute(statement).fetchall())
-    return rows
+    """The snapshot's SELECTs on a Core connection, every row fetched (with the columns' type conversion) and held
+    until the end, as the snapshot holds its rows; the collector paused, as load_snapshot pauses it: like for like."""
+    with engine.connect() as connection, collector_paused():
+        fetched = [connection.execute(statement).fetchall() for statement in snapshot_queries(as_of).all()]
+    return sum(len(rows) for rows in fetched)
 
 
 @contextmanager
@@ -577,14 +588,14 @@ def recording(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
 
 def driver_scan(engine: Engine, statements: Sequence[tuple[str, Any]]) -> int:
     """The same SQL on the bare DB-API cursor: the driver's floor (SQLite returns dates as text here)."""
-    rows = 0
-    with engine.connect() as connection:
+    fetched = []
+    with engine.connect() as connection, collector_paused():
         cursor = connection.connection.cursor()
         for statement, parameters in statements:
             cursor.execute(statement, parameters)
-            rows += len(cursor.fetchall())
+            fetched.append(cursor.fetchall())
         cursor.close()
-    return rows
+    return sum(len(rows) for rows in fetched)
 
 
 def statements_of_decision_pass(engine: Engine, programme: Programme, as_of: dt.datetime) -> int:
@@ -724,6 +735,10 @@ class Databases:
                     for name in self.created:
                         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             self.admin.dispose()
+        elif not self.keep:
+            for path in self.created:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
         if self._tmp is not None and not self.keep:
             self._tmp.cleanup()
 
@@ -826,6 +841,8 @@ def main(argv: list[str] | None = None) -> int:
                 engine.dispose()
     finally:
         databases.close()
+    if args.keep:
+        print("kept: " + ", ".join(databases.created), file=sys.stderr)
     print(report(measurements, databases.kind, as_of, args.max_ratio))
     problems = check(measurements, args.max_ratio)
     for problem in problems:
