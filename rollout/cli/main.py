@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from rollout.cli import db_cmd, demo_cmd, launch_cmd, partners_cmd, plan_cmd, status_cmd
+from rollout.cli import checkin_cmd, db_cmd, demo_cmd, launch_cmd, partners_cmd, plan_cmd, status_cmd
 from rollout.errors import InputError
 
 cli = typer.Typer(
@@ -24,6 +24,7 @@ cli.command("launch")(launch_cmd.launch)
 cli.command("approve")(launch_cmd.approve)
 cli.add_typer(partners_cmd.app, name="partners", help="Import and list partner organisations and contacts.")
 cli.add_typer(db_cmd.app, name="db", help="The application database.")
+cli.add_typer(checkin_cmd.app, name="checkin", help="Partners' check-in page and links.")
 
 
 def app() -> None:
