@@ -30,10 +30,14 @@ def serve_cmd(
     service = service_from_env(sessions, loaded)
     requests, seconds = settings.checkin_rate_limit()
     proxies = settings.checkin_trusted_proxies()
+    console.print(f"check-in page: http://{host}:{port}", highlight=False)
+    console.print(f"links in emails point at: {settings.checkin_public_url()}", highlight=False)
+    console.print(f"rate limit: {requests} requests per {seconds} s per client", highlight=False)
     console.print(
-        f"check-in page on http://{host}:{port}; links in emails point at {settings.checkin_public_url()}; "
-        f"rate limit {requests} requests per {seconds} s per client; "
-        + (f"client address from X-Forwarded-For ({proxies} trusted proxy)" if proxies else "X-Forwarded-For ignored")
+        f"client address: X-Forwarded-For through {proxies} trusted proxy hop(s)"
+        if proxies
+        else "client address: the connecting address (X-Forwarded-For ignored; set ROLLOUT_TRUST_PROXY behind a proxy)",
+        highlight=False,
     )
     serve(service, host, port)
 
