@@ -94,6 +94,41 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         patch.undo()
 
 
+TENANT_ID = "00000000-0000-4000-8000-000000000001"
+CLIENT_ID = "rollout-tests"
+CLIENT_SECRET = "emulator-only-test-secret"
+
+
+@pytest.fixture(scope="session")
+def graph_emulator(programme: Programme) -> Iterator[object]:
+    """One Graph emulator over HTTPS on loopback for the session; the app may act on the organiser only."""
+    from rollout.emulator import EmulatorConfig, GraphEmulator
+
+    emulator = GraphEmulator(EmulatorConfig(send_pace_per_minute=6000, seed=1)).start()
+    emulator.register_app(TENANT_ID, CLIENT_ID, CLIENT_SECRET, mailboxes=[programme.programme.organiser_mailbox])
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def emulator(graph_emulator, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The emulator, emptied, with the ROLLOUT_* gateway settings pointing at it for this test."""
+    graph_emulator.reset()
+    settings = {
+        "ROLLOUT_TENANT_ID": TENANT_ID,
+        "ROLLOUT_CLIENT_ID": CLIENT_ID,
+        "ROLLOUT_CLIENT_SECRET": CLIENT_SECRET,
+        "ROLLOUT_GRAPH_URL": graph_emulator.graph_url,
+        "ROLLOUT_LOGIN_URL": graph_emulator.login_url,
+        "ROLLOUT_CA_BUNDLE": str(graph_emulator.ca_bundle),
+        "ROLLOUT_SEND_PACE": "6000",
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ROLLOUT_ORGANISER", raising=False)
+    return graph_emulator
+
+
 @dataclass
 class CliResult:
     exit_code: int

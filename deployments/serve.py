@@ -1,0 +1,40 @@
+"""`rollout serve`: run the deployments from this process against a Prefect server (local development)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, cast
+
+from prefect import Flow, serve
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
+
+from deployments.definitions import DeploymentSpec, deployment_specs
+from rollout.config import Programme
+
+
+def load_flow(spec: DeploymentSpec) -> Flow[Any, Any]:
+    path, function = spec.entrypoint.split(":")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    flow: Flow[Any, Any] = getattr(module, function)
+    return flow
+
+
+def serve_all(programme: Programme) -> None:
+    timezone = programme.programme.timezone
+    runner_deployments = [
+        cast(
+            RunnerDeployment,
+            load_flow(spec).to_deployment(
+                name=spec.name,
+                description=spec.description,
+                schedules=[Cron(spec.cron, timezone=timezone)] if spec.cron else None,
+                parameters=spec.parameters,
+                tags=list(spec.tags),
+                concurrency_limit=spec.concurrency_limit,
+            ),
+        )
+        for spec in deployment_specs(programme)
+    ]
+    # Keep schedules active when this process stops: pausing would silently stop reminders.
+    serve(*runner_deployments, pause_on_shutdown=False)

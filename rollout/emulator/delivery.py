@@ -1,0 +1,160 @@
+"""What each address received: the inspection view for tests and the .eml files for people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from dataclasses import asdict, dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, Literal
+
+Kind = Literal["invitation", "update", "cancellation", "mail"]
+
+
+@dataclass(frozen=True)
+class MailboxItem:
+    """One item as the recipient's mailbox holds it. `to`/`cc` are what the recipient can see."""
+
+    number: int  # 1-based position in this recipient's mailbox
+    kind: Kind
+    subject: str
+    sender: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    received_at: dt.datetime
+    text: str
+    html: str
+    internet_message_id: str
+    event_id: str | None = None
+    start: dt.datetime | None = None  # meeting times in UTC, for invitations and updates
+    end: dt.datetime | None = None
+    location: str | None = None
+    join_url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("received_at", "start", "end"):
+            value = data[key]
+            data[key] = value.isoformat() if value is not None else None
+        data["to"] = list(self.to)
+        data["cc"] = list(self.cc)
+        return data
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One send, before it is fanned out to recipients."""
+
+    kind: Kind
+    subject: str
+    sender: str
+    text: str
+    html: str
+    internet_message_id: str
+    event_id: str | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    location: str | None = None
+    join_url: str | None = None
+
+
+class Mailboxes:
+    """Received items per address. Callers hold the emulator's store lock; file writing has its own lock."""
+
+    def __init__(self, data_dir: Path | None) -> None:
+        self._items: dict[str, list[MailboxItem]] = {}
+        self._writer = _EmlWriter(data_dir / "mailboxes") if data_dir is not None else None
+
+    def deliver(
+        self, recipient: str, delivery: Delivery, to: tuple[str, ...], cc: tuple[str, ...], now: dt.datetime
+    ) -> MailboxItem:
+        box = self._items.setdefault(recipient.lower(), [])
+        item = MailboxItem(
+            number=len(box) + 1,
+            kind=delivery.kind,
+            subject=delivery.subject,
+            sender=delivery.sender,
+            to=to,
+            cc=cc,
+            received_at=now,
+            text=delivery.text,
+            html=delivery.html,
+            internet_message_id=delivery.internet_message_id,
+            event_id=delivery.event_id,
+            start=delivery.start,
+            end=delivery.end,
+            location=delivery.location,
+            join_url=delivery.join_url,
+        )
+        box.append(item)
+        if self._writer is not None:
+            self._writer.write(recipient.lower(), item)
+        return item
+
+    def of(self, address: str) -> list[MailboxItem]:
+        return list(self._items.get(address.lower(), ()))
+
+    def all(self) -> dict[str, list[MailboxItem]]:
+        return {address: list(items) for address, items in self._items.items()}
+
+    def clear(self) -> None:
+        self._items.clear()
+        if self._writer is not None:
+            self._writer.clear()
+
+    @property
+    def directory(self) -> Path | None:
+        return self._writer.root if self._writer is not None else None
+
+
+class _EmlWriter:
+    """data_dir/mailboxes/<address>/<NNNN>-<kind>.eml plus data_dir/mailboxes/index.json."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._index: dict[str, list[dict[str, Any]]] = {}
+
+    def write(self, address: str, item: MailboxItem) -> None:
+        folder = self.root / _safe_folder(address)
+        name = f"{item.number:04d}-{item.kind}.eml"
+        with self._lock:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(bytes(_as_eml(address, item)))
+            summary = {k: v for k, v in item.to_json().items() if k not in ("text", "html")}
+            self._index.setdefault(address, []).append({"file": f"{folder.name}/{name}", **summary})
+            tmp = self.root / "index.json.tmp"
+            tmp.write_text(json.dumps(self._index, indent=2), encoding="utf-8")
+            tmp.replace(self.root / "index.json")  # readers never see a half-written index
+
+    def clear(self) -> None:
+        with self._lock:
+            self._index.clear()
+            if self.root.exists():
+                for eml in self.root.glob("*/*.eml"):
+                    eml.unlink()
+                (self.root / "index.json").unlink(missing_ok=True)
+
+
+def _safe_folder(address: str) -> str:
+    return "".join(c if c.isalnum() or c in "@.-_+" else "_" for c in address)
+
+
+def _as_eml(address: str, item: MailboxItem) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = item.sender
+    message["To"] = ", ".join(item.to) if item.to else address
+    if item.cc:
+        message["Cc"] = ", ".join(item.cc)
+    message["Subject"] = item.subject
+    message["Date"] = format_datetime(item.received_at)
+    message["Message-ID"] = item.internet_message_id
+    message["X-Rollout-Kind"] = item.kind
+    if item.event_id:
+        message["X-Rollout-Event-Id"] = item.event_id
+    message.set_content(item.text or "")
+    message.add_alternative(item.html or "", subtype="html")
+    return message
