@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.config import Programme, load_programme
-from rollout.db.migrate import upgrade
 from rollout.db.session import make_engine, session_factory
+from tests.backends import PostgresBackend, SqliteBackend, postgres_admin_url, prefect_server_on
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "waves.toml"
@@ -27,30 +27,32 @@ def programme() -> Programme:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file per session; each test gets a copy (running migrations per test is slow)."""
-    path = tmp_path_factory.mktemp("template") / "rollout.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
+def database_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteBackend | PostgresBackend]:
+    """SQLite by default; PostgreSQL when ROLLOUT_TEST_POSTGRES_URL is set. Migrated once per session."""
+    admin = postgres_admin_url()
+    backend = PostgresBackend(admin) if admin else SqliteBackend(tmp_path_factory.mktemp("database"))
+    yield backend
+    backend.close()
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_template: Path) -> Path:
-    """An isolated ROLLOUT_DATA_DIR holding a freshly migrated database."""
+def data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_backend: SqliteBackend | PostgresBackend
+) -> Iterator[Path]:
+    """An isolated ROLLOUT_DATA_DIR and a freshly migrated database of the session's backend."""
     directory = tmp_path / "var"
     directory.mkdir()
-    shutil.copy(migrated_template, directory / "rollout.db")
+    url = database_backend.fresh(directory)
     monkeypatch.setenv("ROLLOUT_DATA_DIR", str(directory))
-    monkeypatch.delenv("ROLLOUT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ROLLOUT_DATABASE_URL", url)
     monkeypatch.setenv("ROLLOUT_CONFIG", str(CONFIG))
-    return directory
+    yield directory
+    database_backend.drop(url)
 
 
 @pytest.fixture
 def engine(data_dir: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{data_dir / 'rollout.db'}")
+    engine = make_engine()
     yield engine
     engine.dispose()
 
@@ -73,25 +75,33 @@ _QUIET_SERVER = {
 
 
 @pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def prefect_server(
+    tmp_path_factory: pytest.TempPathFactory, database_backend: SqliteBackend | PostgresBackend
+) -> Iterator[str]:
     """One real Prefect API server for the whole session (it takes ~10 s to start). Yields its URL."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     patch = pytest.MonkeyPatch()
     for name, value in _QUIET_SERVER.items():
         patch.setenv(name, value)
     patch.setenv("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(tmp_path_factory.mktemp("prefect-results")))
     patch.setenv("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+    # Run logs stay on the console: shipping them to the API only adds noise when the server stops at exit.
+    patch.setenv("PREFECT_LOGGING_TO_API_ENABLED", "false")
+    prefect_database = None
+    if os.environ.get("ROLLOUT_TEST_PREFECT_POSTGRES") and isinstance(database_backend, PostgresBackend):
+        prefect_database = database_backend.create_database(f"rollout_prefect_{os.getpid()}")
     try:
         # The heartbeat thread adds ~1 s to every sync flow run; zombie detection is not under test here.
         with (
             temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-            prefect_test_harness(server_startup_timeout=90),
+            prefect_server_on(prefect_database) as url,
         ):
-            yield str(PREFECT_API_URL.value())
+            yield url
     finally:
         patch.undo()
+        if prefect_database is not None and isinstance(database_backend, PostgresBackend):
+            database_backend.drop(prefect_database)
 
 
 TENANT_ID = "00000000-0000-4000-8000-000000000001"

@@ -1,0 +1,30 @@
+"""Transport: the configured CA bundle is what is trusted, whatever REQUESTS_CA_BUNDLE says."""
+
+from __future__ import annotations
+
+import certifi
+import pytest
+from gateway_support import workshop
+
+from rollout.emulator import GraphEmulator
+from rollout.m365.types import PermanentGraphError
+
+
+def test_the_ca_bundle_setting_wins_over_requests_environment_variables(
+    emu: GraphEmulator, make_gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # requests would let these override a session's `verify` and reject the emulator's certificate.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    monkeypatch.setenv("CURL_CA_BUNDLE", certifi.where())
+    gateway = make_gateway()
+    event_id = gateway.create_event(workshop(), "k")
+    assert gateway.get_event(event_id).event_id == event_id
+
+
+def test_an_untrusted_certificate_fails_at_once_as_a_configuration_error(emu: GraphEmulator, make_gateway) -> None:
+    gateway = make_gateway(ca_bundle=None)  # the system trust store does not know the emulator's CA
+    with pytest.raises(PermanentGraphError) as caught:
+        gateway.create_event(workshop(), "k")
+    assert caught.value.code == "TlsCertificateVerifyFailed"
+    assert "ROLLOUT_CA_BUNDLE" in str(caught.value)
+    assert emu.requests == []  # the TLS handshake failed: the server never saw a request
