@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +32,7 @@ from rollout.emails import long_date
 SOURCE = "checkin"
 NOTE_MAX_LENGTH = 1000
 
+_Row = TypeVar("_Row", models.Contact, models.Action, models.Hub)
 RefusalReason = Literal["used", "revoked", "other_organisation", "gone", "not_applicable"]
 
 
@@ -119,6 +120,22 @@ def _record(
     target = _target(session, programme, claim)
     if isinstance(target, Refusal):
         return target
+    # Claim the token first: its row makes a concurrent replay of the same link fail on the primary key, and on
+    # SQLite this first write takes the database's write lock. Then check again under locks, on fresh rows, so two
+    # different links racing for the same action or hub cannot both act.
+    session.add(
+        models.CheckinUse(
+            token_id=claim.token_id,
+            used_at=at,
+            contact_id=target.contact.id,
+            subject=claim.subject,
+            transition=str(claim.transition),
+        )
+    )
+    session.flush()
+    target = _target(session, programme, claim, lock=True)
+    if isinstance(target, Refusal):
+        return target
     proposal = _proposal(programme, claim, target)
     by = target.contact.email
     org = target.organisation
@@ -139,24 +156,25 @@ def _record(
         thanks += "Someone will be in touch."
     else:  # pragma: no cover - _target returns an action for action claims and a hub for hub claims
         raise AssertionError(claim)
-    session.add(
-        models.CheckinUse(
-            token_id=claim.token_id,
-            used_at=at,
-            contact_id=target.contact.id,
-            subject=claim.subject,
-            transition=str(claim.transition),
-        )
-    )
     session.flush()
     return Recorded(proposal=proposal, at=at, note=note, thanks=thanks)
 
 
-def _target(session: Session, programme: Programme, claim: Claim) -> _Target | Refusal:
-    use = session.get(models.CheckinUse, claim.token_id)
-    if use is not None:
-        return _used(use, programme)
-    contact = session.get(models.Contact, claim.contact_id)
+def _target(session: Session, programme: Programme, claim: Claim, *, lock: bool = False) -> _Target | Refusal:
+    """The contact and the action or hub, if the claim may act on them. With `lock` (inside the recording
+    transaction, after the token is claimed): rows re-read, the action or hub locked (FOR UPDATE where the database
+    has it; on SQLite the transaction's write lock already serialises check-ins)."""
+
+    def get(model: type[_Row], ident: int) -> _Row | None:
+        # Only the action or hub is locked: the token's row already holds a key-share lock on the contact (its
+        # foreign key), and two check-ins upgrading that to FOR UPDATE would deadlock each other.
+        return session.get(model, ident, with_for_update=lock and model is not models.Contact, populate_existing=lock)
+
+    if not lock:
+        use = session.get(models.CheckinUse, claim.token_id)
+        if use is not None:
+            return _used(use, programme)
+    contact = get(models.Contact, claim.contact_id)
     if contact is None or not contact.active:
         return Refusal(
             "revoked",
@@ -167,7 +185,7 @@ def _target(session: Session, programme: Programme, claim: Claim) -> _Target | R
         )
     organisation = contact.organisation
     if claim.subject_kind == "action":
-        action = session.get(models.Action, claim.subject_id)
+        action = get(models.Action, claim.subject_id)
         if action is None:
             return _gone("The action this link was for no longer exists.")
         if action.organisation_id is None or action.organisation_id != contact.organisation_id:
@@ -182,7 +200,7 @@ def _target(session: Session, programme: Programme, claim: Claim) -> _Target | R
             )
         return _Target(contact, organisation, action=action)
 
-    hub = session.get(models.Hub, claim.subject_id)
+    hub = get(models.Hub, claim.subject_id)
     if hub is None:
         return _gone("The hub this link was for no longer exists.")
     if hub.organisation_id != contact.organisation_id:

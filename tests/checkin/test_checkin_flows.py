@@ -181,28 +181,55 @@ def test_an_action_done_another_way_is_not_done_again(
     assert snapshot(sessions) == before
 
 
-def test_two_confirmations_of_one_link_at_the_same_moment_record_once(
-    page: Page, world: World, sessions: sessionmaker[Session]
-) -> None:
-    url = links.action_done_url(world.alice, world.hub_action)
-    statuses: list[int] = []
-    barrier = threading.Barrier(4)
+def confirm_together(page: Page, urls: list[str]) -> list[int]:
+    """POST every link at the same moment, one client each; the statuses in order of the links."""
+    statuses: dict[int, int] = {}
+    barrier = threading.Barrier(len(urls))
 
-    def confirm() -> None:
-        with httpx.Client(base_url=page.base_url, timeout=10) as client:
+    def confirm(index: int, url: str) -> None:
+        with httpx.Client(base_url=page.base_url, timeout=30) as client:
             barrier.wait()
-            statuses.append(client.post(page.path(url), data={"note": "same time"}).status_code)
+            statuses[index] = client.post(page.path(url), data={"note": "same time"}).status_code
 
-    threads = [threading.Thread(target=confirm) for _ in range(4)]
+    threads = [threading.Thread(target=confirm, args=(i, url)) for i, url in enumerate(urls)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return [statuses[i] for i in range(len(urls))]
 
-    assert sorted(statuses) == [200, 410, 410, 410]
+
+def test_two_confirmations_of_one_link_at_the_same_moment_record_once(
+    page: Page, world: World, sessions: sessionmaker[Session]
+) -> None:
+    url = links.action_done_url(world.alice, world.hub_action)
+
+    assert sorted(confirm_together(page, [url] * 4)) == [200, 410, 410, 410]
+
     with sessions() as s:
         action = s.get(models.Action, world.hub_action)
         assert action is not None and len(action.history) == 1
+        assert len(s.scalars(select(models.CheckinUse)).all()) == 1
+
+
+def test_different_links_for_the_same_change_confirmed_at_once_record_it_once(
+    page: Page, world: World, sessions: sessionmaker[Session]
+) -> None:
+    done = [links.action_done_url(world.alice, world.hub_action) for _ in range(4)]
+    stage = [links.hub_stage_url(world.alice, world.hub, 2) for _ in range(4)]
+    help_ = [links.hub_help_url(world.alice, world.hub) for _ in range(4)]
+
+    # One kind at a time: help asked after the stage moved would rightly be a new request, for the new stage.
+    for group in (done, stage, help_):
+        assert sorted(confirm_together(page, group)) == [200, 410, 410, 410]
+
+    with sessions() as s:
+        action, hub = s.get(models.Action, world.hub_action), s.get(models.Hub, world.hub)
+        assert action is not None and hub is not None
+        assert (len(action.history), [c.to_stage for c in hub.history]) == (1, [1, 2])
+        assert len(s.scalars(select(models.HubHelpRequest)).all()) == 1
+        assert len(s.scalars(select(models.OutboundMessage)).all()) == 1
+        assert len(s.scalars(select(models.CheckinUse)).all()) == 3
 
 
 def test_the_record_time_comes_from_the_pages_clock(
