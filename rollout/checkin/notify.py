@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from rollout.config import Programme
@@ -15,6 +18,36 @@ def help_request_key(request: models.HubHelpRequest) -> str:
     return f"help-request:{request.id}"
 
 
+def help_request_context(
+    programme: Programme,
+    *,
+    organisation: str,
+    lcp_id: str,
+    stage: int,
+    stage_since: dt.datetime,
+    requested_at: dt.datetime,
+    contact_name: str,
+    contact_email: str,
+    note: str | None,
+) -> dict[str, Any]:
+    """The `help_requested` template's context (pure)."""
+    info, tz = programme.programme, programme.tz
+    lcp = next((item for item in programme.lcps if item.id == lcp_id), None)
+    title = next((s.title for s in programme.stages if s.number == stage), None)
+    asked = requested_at.astimezone(tz)
+    return {
+        "programme_name": info.name,
+        "organisation": organisation,
+        "lcp_name": lcp.name if lcp else lcp_id,
+        "stage_label": f"{stage}: {title}" if title else str(stage),
+        "stage_since": long_date(stage_since.astimezone(tz)),
+        "contact_name": contact_name,
+        "contact_email": contact_email,
+        "requested_at": f"{long_date(asked)}, {asked:%H:%M} ({info.time_label or info.timezone})",
+        "note": note or "",
+    }
+
+
 def queue_help_request(
     session: Session,
     programme: Programme,
@@ -24,25 +57,23 @@ def queue_help_request(
     contact: models.Contact,
 ) -> None:
     """Queued in the same transaction as the request: both are stored, or neither."""
-    info = programme.programme
     lcp = next((item for item in programme.lcps if item.id == organisation.lcp_id), None)
-    managers = tuple(Recipient(m.name, m.email) for m in info.managers)
+    managers = tuple(Recipient(m.name, m.email) for m in programme.programme.managers)
     to = (Recipient(lcp.lead.name, lcp.lead.email),) if lcp else managers
     cc = managers if lcp else ()
-    stage = next((s for s in programme.stages if s.number == request.stage), None)
-    tz = programme.tz
     rendered = render(
         "help_requested",
-        programme_name=info.name,
-        organisation=organisation.name,
-        lcp_name=lcp.name if lcp else organisation.lcp_id,
-        stage_label=f"{request.stage}: {stage.title}" if stage else str(request.stage),
-        stage_since=long_date(request.stage_since.astimezone(tz)),
-        contact_name=contact.name,
-        contact_email=contact.email,
-        requested_at=f"{long_date(request.requested_at.astimezone(tz))}, "
-        f"{request.requested_at.astimezone(tz):%H:%M} ({info.time_label or info.timezone})",
-        note=request.note or "",
+        **help_request_context(
+            programme,
+            organisation=organisation.name,
+            lcp_id=organisation.lcp_id,
+            stage=request.stage,
+            stage_since=request.stage_since,
+            requested_at=request.requested_at,
+            contact_name=contact.name,
+            contact_email=contact.email,
+            note=request.note,
+        ),
     )
     mail = MailSpec(to=to, cc=cc, subject=rendered.subject, text=rendered.text, html=rendered.html)
     enqueue(

@@ -10,6 +10,7 @@ from rollout.cli import (
     checkin_cmd,
     db_cmd,
     demo_cmd,
+    digest_cmd,
     emulator_cmd,
     launch_cmd,
     partners_cmd,
@@ -32,6 +33,7 @@ cli.command("status")(status_cmd.status)
 cli.command("demo")(demo_cmd.demo)
 cli.command("launch")(launch_cmd.launch)
 cli.command("approve")(launch_cmd.approve)
+cli.command("digest")(digest_cmd.digest)
 cli.command("serve")(serve_cmd.serve)
 cli.command("deploy")(serve_cmd.deploy)
 cli.command("emulator")(emulator_cmd.emulator)
