@@ -15,6 +15,7 @@ import pytest
 
 from rollout.config import Programme
 from rollout.emails import render, template_names
+from tests.reconcile.samples import RECONCILE_SAMPLES
 
 Context = Callable[[Programme], dict[str, Any]]
 
@@ -82,6 +83,7 @@ def help_requested(programme: Programme) -> dict[str, Any]:
 SAMPLE_CONTEXTS: dict[str, Context] = {
     "workshop_invitation": workshop_invitation,
     "weekly_digest": weekly_digest,
+    **RECONCILE_SAMPLES,  # built by the reconciler's deciders from a small world
     "help_requested": help_requested,
 }
 

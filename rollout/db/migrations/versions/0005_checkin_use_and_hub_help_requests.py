@@ -1,7 +1,7 @@
 """check-in link uses and hub help requests
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-21 14:56:38.272950
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import rollout.db.types
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
