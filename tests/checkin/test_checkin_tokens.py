@@ -22,7 +22,9 @@ from rollout.checkin.tokens import (
 from tests.checkin.conftest import SECRET
 from tests.checkin.pages import token_of
 
-NOW = dt.datetime.now(dt.UTC)
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def test_a_token_names_the_contact_the_subject_and_the_transition() -> None:
@@ -40,7 +42,7 @@ def test_a_token_names_the_contact_the_subject_and_the_transition() -> None:
             transition,
         )
         assert claim.subject == f"{kind}:{subject}"
-        assert abs(claim.issued_at - NOW) < dt.timedelta(minutes=1)
+        assert abs(claim.issued_at - now()) < dt.timedelta(minutes=1)
     assert len({c.token_id for c in claims if isinstance(c, Claim)}) == 3
     assert [str(c.transition) for c in claims if isinstance(c, Claim)] == ["action.done", "hub.stage:2", "hub.help"]
 
@@ -62,9 +64,9 @@ def test_tampering_expiry_and_garbage_are_told_apart() -> None:
         "tampered", "the link has been changed or was not issued by us"
     )
     assert isinstance(TokenCodec("another-secret-another-secret-another").verify(good), TokenFailure)
-    expired = tokens.verify(tokens.issue(7, "action", 12, ACTION_DONE, issued_at=NOW - dt.timedelta(days=1, hours=1)))
+    expired = tokens.verify(tokens.issue(7, "action", 12, ACTION_DONE, issued_at=now() - dt.timedelta(days=1, hours=1)))
     assert isinstance(expired, TokenFailure) and expired.reason == "expired"
-    assert tokens.verify(good, now=NOW + dt.timedelta(days=2)) == TokenFailure(
+    assert tokens.verify(good, now=now() + dt.timedelta(days=2)) == TokenFailure(
         "expired", "the link was sent more than 1 days ago"
     )
     for garbage in ("", "abc", "a.b.c", "é.é.é", good + "/x", "." * 40):
@@ -89,14 +91,14 @@ def test_a_signed_payload_of_the_wrong_shape_is_malformed() -> None:
 def test_a_link_issued_a_little_in_the_future_is_accepted_for_clock_skew() -> None:
     tokens = TokenCodec(SECRET)
     assert isinstance(
-        tokens.verify(tokens.issue(7, "hub", 3, HUB_HELP, issued_at=NOW + dt.timedelta(minutes=2))), Claim
+        tokens.verify(tokens.issue(7, "hub", 3, HUB_HELP, issued_at=now() + dt.timedelta(minutes=2))), Claim
     )
-    far = tokens.verify(tokens.issue(7, "hub", 3, HUB_HELP, issued_at=NOW + dt.timedelta(days=1)))
+    far = tokens.verify(tokens.issue(7, "hub", 3, HUB_HELP, issued_at=now() + dt.timedelta(days=1)))
     assert isinstance(far, TokenFailure) and far.reason == "malformed"
 
 
 def test_given_an_issue_time_a_link_is_the_same_every_time() -> None:
-    at = NOW.replace(microsecond=0)
+    at = now().replace(microsecond=0)
     assert links.action_done_url(7, 12, issued_at=at) == links.action_done_url(7, 12, issued_at=at)
     assert links.action_done_url(7, 12, issued_at=at) != links.action_done_url(8, 12, issued_at=at)
     assert links.action_done_url(7, 12) != links.action_done_url(7, 12)
