@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -51,6 +52,8 @@ cli.add_typer(checkin_cmd.app, name="checkin", help="Partners' check-in page and
 
 
 def app() -> None:
+    # Flows run from the CLI without PREFECT_API_URL use a temporary local server: keep its telemetry off.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         cli()
     except InputError as exc:
