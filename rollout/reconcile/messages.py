@@ -1,8 +1,8 @@
 """Emails the reconciler decides to send, before rendering: cheap to decide daily, rendered only when new.
 
 Every message goes to one person, so each carries that person's `contact_id` (None for LCP leads and programme
-managers) and the ids of the actions, hub and escalation it is about: one-click check-in links can be added to the
-templates without changing what the deciders pass.
+managers) and the ids of the actions, hub and escalation it is about. A message is rendered once, when it is queued,
+and only then are its recipient's one-click check-in links issued (rollout.checkin.email_links).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from rollout.checkin.email_links import with_checkin_links
 from rollout.config.schema import Lcp, Programme
 from rollout.emails import local_when, long_date, render
 from rollout.m365.types import MailSpec, Recipient
@@ -40,8 +41,13 @@ class Message:
     workshop_id: int | None = None
     stale_after: dt.datetime | None = None  # the deliverer drops it after this moment
 
+    def render_context(self) -> dict[str, Any]:
+        """The template's context: the decider's, with the recipient's check-in links (rollout.checkin)."""
+        return with_checkin_links(self.context, self.to.contact_id, hub_links=self.purpose == "escalation")
+
     def render(self) -> Intent:
-        email = render(self.template, **self.context)
+        # Rendered once, when queued: the check-in links issued here are the ones the recipient gets.
+        email = render(self.template, **self.render_context())
         mail = MailSpec(
             to=(Recipient(self.to.name, self.to.email),), subject=email.subject, text=email.text, html=email.html
         )
