@@ -178,7 +178,8 @@ def generate(programme: Programme, scale: Scale, as_of: dt.datetime, seed: int =
         lcp_id = lcp_ids[n % len(lcp_ids)]
         sector = rng.choices(sectors, weights=[3, 2, 5] if len(sectors) == 3 else None)[0]
         org_roles = sorted(rng.sample(roles, rng.randint(1, 3)))
-        is_hub = n % hub_every == 0 and len(hub_orgs) < scale.hubs
+        # Every hub_every-th organisation *of its LCP* is a hub, so every LCP has its share of the hubs.
+        is_hub = (n // len(lcp_ids)) % hub_every == 0 and len(hub_orgs) < scale.hubs
         interest = not is_hub and rng.random() < 0.1
         org_id = t.add(
             "organisation",
