@@ -5,7 +5,8 @@ two years), fills a fresh database with it in bulk (SQLAlchemy Core executemany)
 
   decision pass   load_snapshot + decide_changes + decide_messages for --as-of (one snapshot, nothing written);
   raw scan        the snapshot's own nine SELECTs (same tables, columns and filters: the same rows) executed on a
-                  Core connection and fetched, no logic; "driver" is the same SQL on the bare DB-API cursor;
+                  Core connection and fetched, no logic; the rows held and the garbage collector paused, as
+                  load_snapshot does; "driver" is the same SQL on the bare DB-API cursor;
   statements      SQL statements the decision pass issues (a before_cursor_execute listener): must be the same at
                   every scale;
   peak memory     tracemalloc's peak during one decision pass (Python allocations), and the process's max RSS.
@@ -20,8 +21,9 @@ Usage:
 With a PostgreSQL URL the benchmark creates its own database per scale on that server (rollout_bench_*) and
 drops it afterwards (--keep keeps them). A sqlite:///DIR/NAME.db URL puts the files at DIR/NAME-<scale>.db.
 
-Exit status 1 if the statement count differs between scales, or if the decision pass takes more than --max-ratio
-(default 3) times the raw scan at the largest scale.
+Exit status 1 if the statement count differs between scales, if the decision pass takes more than --max-ratio
+(default 3) times the raw scan at the largest scale, or if the raw scan and the snapshot read different rows.
+Figures and how to read them: docs/performance.md, "Reconcile at national scale".
 """
 
 from __future__ import annotations
