@@ -6,7 +6,17 @@ import sys
 
 import typer
 
-from rollout.cli import db_cmd, demo_cmd, emulator_cmd, launch_cmd, partners_cmd, plan_cmd, serve_cmd, status_cmd
+from rollout.cli import (
+    db_cmd,
+    deliver_cmd,
+    demo_cmd,
+    emulator_cmd,
+    launch_cmd,
+    partners_cmd,
+    plan_cmd,
+    serve_cmd,
+    status_cmd,
+)
 from rollout.errors import InputError
 
 cli = typer.Typer(
@@ -22,6 +32,7 @@ cli.command("status")(status_cmd.status)
 cli.command("demo")(demo_cmd.demo)
 cli.command("launch")(launch_cmd.launch)
 cli.command("approve")(launch_cmd.approve)
+cli.command("deliver")(deliver_cmd.deliver)
 cli.command("serve")(serve_cmd.serve)
 cli.command("deploy")(serve_cmd.deploy)
 cli.command("emulator")(emulator_cmd.emulator)
