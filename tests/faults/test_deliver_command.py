@@ -71,3 +71,16 @@ def test_deliver_exits_4_and_sends_nothing_while_another_deliverer_holds_the_out
     assert "being delivered by worker-2.internal:4242:abcd" in result.stderr
     assert outbox_status(sessions) == {"pending": 2}
     assert emulator.mailboxes() == {}
+
+
+def test_deliver_exits_2_naming_the_setting_when_the_gateway_is_not_configured(
+    data_dir: Path, sessions: sessionmaker[Session], emulator, run_cli, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    queue_mail(sessions, 1)
+    monkeypatch.delenv("ROLLOUT_TENANT_ID")
+
+    result = run_cli("deliver")
+
+    assert result.exit_code == 2
+    assert "ROLLOUT_TENANT_ID is not set" in result.stderr
+    assert outbox_status(sessions) == {"pending": 1}
