@@ -32,9 +32,7 @@ from rollout.m365.types import MailSpec, Recipient
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=60, help="messages to send (default 60)")
     parser.add_argument("--pace", type=int, default=30, help="messages per minute per mailbox (default 30)")
     parser.add_argument("--token-lifetime", type=float, default=60.0, help="token lifetime in seconds")
@@ -82,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     burst = max(1, args.pace // 6)  # the pacer's default burst
     steady = (len(sends) - burst) / (sends[-1] - sends[burst - 1]) * 60 if len(sends) > burst + 1 else rate
     print(f"messages           {args.messages} in {elapsed:.1f} s from {args.workers} workers")
-    print(f"throughput         {rate:.1f}/min overall, {steady:.1f}/min after the first burst of {burst}; "
-          f"pace limit {args.pace}/min")
+    print(
+        f"throughput         {rate:.1f}/min overall, {steady:.1f}/min after the first burst of {burst}; "
+        f"pace limit {args.pace}/min"
+    )
     print(f"max in any 60 s    {max_in_window(sends)} sends seen by the server (limit {args.pace})")
     print(f"throttled (429)    {throttled}")
     tokens = stats["token_acquisitions"]

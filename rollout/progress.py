@@ -1,9 +1,14 @@
-"""Recording progress: the one place hub stages and action completions change, with who, when and how."""
+"""Recording progress: the one place hub stages, action completions and escalation states change.
+
+Every change is stored with who, when and how (`source`: import, cli, checkin, reconcile).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from rollout.db import models
@@ -18,6 +23,7 @@ def create_hub(
     by: str,
     source: str,
     at: dt.datetime | None = None,
+    note: str | None = None,
 ) -> models.Hub:
     at = at or utcnow()
     hub = models.Hub(organisation_id=organisation.id, stage=stage, stage_since=at)
@@ -25,7 +31,7 @@ def create_hub(
     session.flush()
     session.add(
         models.HubStageChange(
-            hub_id=hub.id, from_stage=None, to_stage=stage, changed_at=at, changed_by=by, source=source
+            hub_id=hub.id, from_stage=None, to_stage=stage, changed_at=at, changed_by=by, source=source, note=note
         )
     )
     return hub
@@ -74,3 +80,134 @@ def complete_action(
     )
     session.flush()
     return True
+
+
+def mark_actions_overdue(
+    session: Session, marks: Iterable[tuple[int, dt.date]], *, by: str = "reconcile", at: dt.datetime | None = None
+) -> int:
+    """Set `overdue_since` on open actions that have none yet (in bulk), with one history row each."""
+    at = at or utcnow()
+    wanted = dict(marks)
+    if not wanted:
+        return 0
+    ids = list(
+        session.scalars(
+            select(models.Action.id).where(
+                models.Action.id.in_(list(wanted)),
+                models.Action.status == "open",
+                models.Action.overdue_since.is_(None),
+            )
+        )
+    )
+    if not ids:
+        return 0
+    session.execute(update(models.Action), [{"id": i, "overdue_since": wanted[i]} for i in ids])
+    session.execute(
+        insert(models.ActionChange),
+        [
+            {
+                "action_id": i,
+                "status": "overdue",
+                "changed_at": at,
+                "changed_by": by,
+                "source": "reconcile",
+                "note": f"due {wanted[i] - dt.timedelta(days=1)}, not done",
+            }
+            for i in ids
+        ],
+    )
+    return len(ids)
+
+
+def acknowledge_escalation(
+    session: Session,
+    escalation: models.Escalation,
+    *,
+    by: str,
+    source: str,
+    note: str | None = None,
+    at: dt.datetime | None = None,
+) -> bool:
+    """No further levels for this stall; False (nothing stored) when it is closed or already acknowledged."""
+    if escalation.status in ("acknowledged", "closed"):
+        return False
+    at = at or utcnow()
+    escalation.status, escalation.acknowledged_by, escalation.acknowledged_at = "acknowledged", by, at
+    escalation.snoozed_until = None
+    _escalation_change(session, escalation, "acknowledged", by=by, source=source, note=note, at=at)
+    return True
+
+
+def snooze_escalation(
+    session: Session,
+    escalation: models.Escalation,
+    until: dt.date,
+    *,
+    by: str,
+    source: str,
+    note: str | None = None,
+    at: dt.datetime | None = None,
+) -> bool:
+    """No levels before `until` (a local date); False (nothing stored) when closed or snoozed to that day already."""
+    if escalation.status == "closed" or (escalation.status == "snoozed" and escalation.snoozed_until == until):
+        return False
+    at = at or utcnow()
+    escalation.status, escalation.snoozed_until = "snoozed", until
+    _escalation_change(session, escalation, "snoozed", by=by, source=source, note=note, at=at, until=until)
+    return True
+
+
+def end_snooze(
+    session: Session, escalation: models.Escalation, *, by: str = "reconcile", at: dt.datetime | None = None
+) -> bool:
+    if escalation.status != "snoozed":
+        return False
+    at = at or utcnow()
+    escalation.status = "open"
+    _escalation_change(
+        session, escalation, "snooze_ended", by=by, source="reconcile", at=at, until=escalation.snoozed_until
+    )
+    return True
+
+
+def close_escalation(
+    session: Session,
+    escalation: models.Escalation,
+    reason: str,
+    *,
+    by: str = "reconcile",
+    source: str = "reconcile",
+    at: dt.datetime | None = None,
+) -> bool:
+    """The stall is over (progress resolved it): no further levels, ever. False when already closed."""
+    if escalation.status == "closed":
+        return False
+    at = at or utcnow()
+    escalation.status, escalation.closed_at, escalation.closed_reason = "closed", at, reason[:200]
+    _escalation_change(session, escalation, "closed", by=by, source=source, note=reason, at=at)
+    return True
+
+
+def _escalation_change(
+    session: Session,
+    escalation: models.Escalation,
+    change: str,
+    *,
+    by: str,
+    source: str,
+    at: dt.datetime,
+    note: str | None = None,
+    until: dt.date | None = None,
+) -> None:
+    session.add(
+        models.EscalationChange(
+            escalation_id=escalation.id,
+            change=change,
+            snoozed_until=until,
+            changed_at=at,
+            changed_by=by,
+            source=source,
+            note=note,
+        )
+    )
+    session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from rollout import settings
 from rollout.config import Programme, load_programme
 from rollout.db.migrate import current_revision, head_revision, upgrade
 from rollout.db.session import make_engine, session_factory
-from rollout.errors import InputError
+from rollout.errors import InputError, NotFoundError
 
 ConfigOption = Annotated[
     Path | None,
@@ -43,3 +44,26 @@ def database() -> tuple[Engine, sessionmaker[Session]]:
             ],
         )
     return engine, session_factory(engine)
+
+
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who is recording this (stored with the change; default: $USER)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON for machines.")]
+
+
+def who(by: str | None) -> str:
+    """The person recording a change: --by, else the login name. Nobody to name is an error, not a guess."""
+    name = (by or os.environ.get("USER") or os.environ.get("USERNAME") or "").strip()
+    if not name:
+        raise InputError("--by", ["say who is recording this: --by NAME ($USER is not set)"])
+    return name
+
+
+def record_id(text: str, what: str) -> int:
+    """A row id typed on the command line."""
+    cleaned = text.strip().lstrip("#")
+    if not cleaned.isdigit():
+        raise NotFoundError(what, [f"{text!r} is not an id (a whole number, as the list commands show)"])
+    return int(cleaned)

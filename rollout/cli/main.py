@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 
 from rollout.cli import (
+    actions_cmd,
     db_cmd,
     deliver_cmd,
     demo_cmd,
+    digest_cmd,
     emulator_cmd,
+    escalations_cmd,
+    hubs_cmd,
     launch_cmd,
     partners_cmd,
     plan_cmd,
+    reconcile_cmd,
     serve_cmd,
     status_cmd,
 )
@@ -32,15 +38,22 @@ cli.command("status")(status_cmd.status)
 cli.command("demo")(demo_cmd.demo)
 cli.command("launch")(launch_cmd.launch)
 cli.command("approve")(launch_cmd.approve)
+cli.command("reconcile")(reconcile_cmd.reconcile)
+cli.command("digest")(digest_cmd.digest)
 cli.command("deliver")(deliver_cmd.deliver)
 cli.command("serve")(serve_cmd.serve)
 cli.command("deploy")(serve_cmd.deploy)
 cli.command("emulator")(emulator_cmd.emulator)
 cli.add_typer(partners_cmd.app, name="partners", help="Import and list partner organisations and contacts.")
 cli.add_typer(db_cmd.app, name="db", help="The application database.")
+cli.add_typer(hubs_cmd.app, name="hubs", help="Hubs: where each stands, and recording progress.")
+cli.add_typer(actions_cmd.app, name="actions", help="Follow-up actions: list them, record them done.")
+cli.add_typer(escalations_cmd.app, name="escalations", help="Escalations of stalled hubs: list, acknowledge, snooze.")
 
 
 def app() -> None:
+    # Flows run from the CLI without PREFECT_API_URL use a temporary local server: keep its telemetry off.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         cli()
     except InputError as exc:

@@ -198,6 +198,21 @@ class Escalation(Base):
     created_at: Mapped[created_at]
     hub: Mapped[Hub] = relationship()
     notices: Mapped[list[EscalationNotice]] = relationship(order_by="EscalationNotice.level")
+    history: Mapped[list[EscalationChange]] = relationship(order_by="EscalationChange.changed_at")
+
+
+class EscalationChange(Base):
+    """What a person (or the reconciler) did to an escalation: acknowledged, snoozed, snooze ended, closed."""
+
+    __tablename__ = "escalation_change"
+    id: Mapped[intpk]
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalation.id"), index=True)
+    change: Mapped[short_str]  # acknowledged | snoozed | snooze_ended | closed
+    snoozed_until: Mapped[dt.date | None] = mapped_column(Date)
+    changed_at: Mapped[utc_time]
+    changed_by: Mapped[name_str]
+    source: Mapped[short_str]  # reconcile | cli | checkin
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class EscalationNotice(Base):

@@ -65,9 +65,7 @@ def _date_time_time_zone(moment: dt.datetime, iana: str) -> dict[str, str]:
 
 
 def _attendees(spec: EventSpec) -> list[dict[str, Any]]:
-    return [
-        {"emailAddress": {"address": r.email, "name": r.name}, "type": "required"} for r in spec.attendees
-    ]
+    return [{"emailAddress": {"address": r.email, "name": r.name}, "type": "required"} for r in spec.attendees]
 
 
 def create_body(spec: EventSpec, transaction_id: str) -> dict[str, Any]:
@@ -81,9 +79,7 @@ def create_body(spec: EventSpec, transaction_id: str) -> dict[str, Any]:
         "responseRequested": spec.response_requested,
         "allowNewTimeProposals": False,
         "transactionId": transaction_id,
-        "singleValueExtendedProperties": [
-            {"id": BODY_FINGERPRINT_PROPERTY, "value": body_fingerprint(spec.body_html)}
-        ],
+        "singleValueExtendedProperties": [{"id": BODY_FINGERPRINT_PROPERTY, "value": body_fingerprint(spec.body_html)}],
     }
     if spec.location:
         body["location"] = {"displayName": spec.location}
@@ -189,9 +185,7 @@ def event_state(event_id: str, event: dict[str, Any]) -> EventState:
         response = _RESPONSES.get(raw, "none")
         responded_at = _parse_instant(status.get("time")) if response != "none" else None
         responses.append(AttendeeResponse(email=address, response=response, responded_at=responded_at))
-    return EventState(
-        event_id=event_id, is_cancelled=bool(event.get("isCancelled")), attendees=tuple(responses)
-    )
+    return EventState(event_id=event_id, is_cancelled=bool(event.get("isCancelled")), attendees=tuple(responses))
 
 
 def _parse_instant(value: Any) -> dt.datetime | None:
@@ -202,7 +196,7 @@ def _parse_instant(value: Any) -> dt.datetime | None:
         head, rest = text.split(".", 1)
         digits = re.match(r"\d+", rest)
         frac = digits.group(0) if digits else ""
-        text = f"{head}.{frac[:6]}{rest[len(frac):]}"
+        text = f"{head}.{frac[:6]}{rest[len(frac) :]}"
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:

@@ -80,9 +80,7 @@ class O365Gateway:
     ) -> O365Gateway:
         """Settings from ROLLOUT_* variables (see docs/microsoft365.md); `organiser_fallback` is the
         configuration's organiser, used when ROLLOUT_ORGANISER is unset."""
-        settings = GatewaySettings.from_env(
-            organiser_fallback=organiser_fallback, secret_loader=secret_loader
-        )
+        settings = GatewaySettings.from_env(organiser_fallback=organiser_fallback, secret_loader=secret_loader)
         return cls(settings, **kwargs)
 
     def __repr__(self) -> str:
@@ -116,7 +114,10 @@ class O365Gateway:
 
         def create() -> str:
             response = self._call(
-                "POST", f"{self._user}/events", json_body=body, schema=schema.EVENT_CREATE,
+                "POST",
+                f"{self._user}/events",
+                json_body=body,
+                schema=schema.EVENT_CREATE,
                 sending=bool(spec.attendees),
             )
             return _id_of(response, "created event")
@@ -130,7 +131,10 @@ class O365Gateway:
             if not patch:
                 return  # already as asked: a re-run sends attendees nothing
             self._call(
-                "PATCH", self._event_path(event_id), json_body=patch, schema=schema.EVENT_PATCH,
+                "PATCH",
+                self._event_path(event_id),
+                json_body=patch,
+                schema=schema.EVENT_PATCH,
                 sending=bool(spec.attendees) or bool(attendee_addresses(current)),
             )
 
@@ -148,8 +152,11 @@ class O365Gateway:
             try:
                 if attendee_addresses(current):
                     self._call(
-                        "POST", f"{self._event_path(event_id)}/cancel", json_body={"comment": comment},
-                        schema=schema.EVENT_CANCEL, sending=True,
+                        "POST",
+                        f"{self._event_path(event_id)}/cancel",
+                        json_body={"comment": comment},
+                        schema=schema.EVENT_CANCEL,
+                        sending=True,
                     )
                 else:
                     # Nobody to notify, and /cancel is for meetings: an appointment is simply deleted.
@@ -187,8 +194,10 @@ class O365Gateway:
             draft_id = str(drafts[0]["id"])
         else:
             response = self._call(
-                "POST", f"{self._user}/messages",
-                raw_body=mime_draft_body(mail, self.organiser, message_id), content_type="text/plain",
+                "POST",
+                f"{self._user}/messages",
+                raw_body=mime_draft_body(mail, self.organiser, message_id),
+                content_type="text/plain",
             )
             draft_id = _id_of(response, "draft message")
         try:
@@ -206,7 +215,8 @@ class O365Gateway:
 
     def _find_messages(self, message_id: str) -> list[dict[str, Any]]:
         response = self._call(
-            "GET", f"{self._user}/messages",
+            "GET",
+            f"{self._user}/messages",
             params={
                 "$filter": f"internetMessageId eq '{message_id}'",
                 "$select": "id,isDraft,internetMessageId",

@@ -183,4 +183,3 @@ def _error_of(response: requests.Response) -> tuple[str, str]:
         code = f"Http{response.status_code}"
         message = response.text[:300] if response.text else (response.reason or "")
     return code, scrub(message)
-

@@ -94,6 +94,10 @@ def run_with_retries(
                 ) from None
             log.info(
                 "graph %s: %s %s, attempt %d, retrying in %.2fs",
-                name, failure.status, failure.code, attempt, wait,
+                name,
+                failure.status,
+                failure.code,
+                attempt,
+                wait,
             )
             sleep(wait)

@@ -43,7 +43,5 @@ def _validator(definition: str) -> Draft202012Validator:
 def validate_body(definition: str, body: dict[str, Any]) -> None:
     errors = sorted(_validator(definition).iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
-        detail = "; ".join(
-            f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors[:5]
-        )
+        detail = "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors[:5])
         raise RequestSchemaError(f"request body does not match {definition}: {detail}")

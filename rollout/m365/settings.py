@@ -133,9 +133,7 @@ class GatewaySettings:
         )
 
 
-def _credential_from_env(
-    env: Mapping[str, str], problems: list[str], loader: SecretLoader
-) -> ClientCredential:
+def _credential_from_env(env: Mapping[str, str], problems: list[str], loader: SecretLoader) -> ClientCredential:
     cert_path = env.get("ROLLOUT_CLIENT_CERT_PATH", "").strip()
     thumbprint = env.get("ROLLOUT_CLIENT_CERT_THUMBPRINT", "").strip()
     if cert_path or thumbprint:
@@ -158,9 +156,7 @@ def _credential_from_env(
             value = loader(block)
         except Exception as exc:
             # Keep only the exception's type: its text is the loader's business and is not ours to print.
-            problems.append(
-                f"ROLLOUT_CLIENT_SECRET_BLOCK={block!r} could not be loaded ({type(exc).__name__})"
-            )
+            problems.append(f"ROLLOUT_CLIENT_SECRET_BLOCK={block!r} could not be loaded ({type(exc).__name__})")
             return ClientCredential()
         if not value:
             problems.append(f"ROLLOUT_CLIENT_SECRET_BLOCK={block!r} holds an empty secret")

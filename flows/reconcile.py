@@ -1,0 +1,62 @@
+"""`reconcile`: the daily run that keeps the rollout moving (RSVPs, reminders, follow-ups, actions, stalled hubs).
+
+Level-triggered: it compares the database with `as_of` and does what is due and not yet done, so a missed day or
+a re-run is harmless. The work is in rollout.reconcile; this flow only orders the steps and reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from flows.run_tags import tag_this_run
+from rollout.config import Programme
+from rollout.db.types import utcnow
+from rollout.reconcile import ReconcileReport
+from tasks.delivery import deliver_outbox
+from tasks.programme import load_programme_file
+from tasks.reconcile import publish_reconcile_summary, queue_messages_task, record_changes_task, sync_rsvps_task
+
+ACTIVE_MARGIN = dt.timedelta(days=60)  # a wave's follow-ups and escalations outlive its last workshop
+
+
+def run_name() -> str:
+    """'reconcile · 2022-10-04' (the as-of date; today when not given)."""
+    value = flow_run.parameters.get("as_of") if flow_run.parameters else None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    moment = value if isinstance(value, dt.datetime) else utcnow()
+    return f"reconcile · {moment:%Y-%m-%d}"
+
+
+def active_waves(programme: Programme, now: dt.datetime) -> list[str]:
+    today = now.astimezone(programme.tz).date()
+    return [w.id for w in programme.waves if w.start - ACTIVE_MARGIN <= today <= w.end + ACTIVE_MARGIN]
+
+
+@flow(name="reconcile", flow_run_name=run_name, log_prints=False)
+def reconcile(as_of: dt.datetime | None = None, config_path: str | None = None) -> dict[str, object]:
+    """Sync RSVPs, record what changed, queue what is due, deliver it, and publish a summary."""
+    logger = get_run_logger()
+    now = (as_of or utcnow()).astimezone(dt.UTC)
+    programme = load_programme_file(config_path)
+    tag_this_run("reconcile", *(f"wave:{wave}" for wave in active_waves(programme, now)))
+    report = ReconcileReport(as_of=now)
+    report.rsvp = sync_rsvps_task(programme, now)
+    logger.info("RSVPs: %s", report.rsvp.summary())
+    report.changes = record_changes_task(programme, now)
+    report.queue = queue_messages_task(programme, now)
+    summary = report.summary()
+    logger.info(
+        "actions created %s, overdue %s, escalations opened %s closed %s; queued %s",
+        summary["actions_created"],
+        summary["overdue_marked"],
+        summary["escalations_opened"],
+        summary["escalations_closed"],
+        summary["queued"] or "nothing",
+    )
+    report.delivery = deliver_outbox(programme, as_of)
+    publish_reconcile_summary(report, programme)
+    return report.summary()

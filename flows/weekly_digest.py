@@ -1,0 +1,71 @@
+"""`weekly-digest`: the Monday progress report, as a Prefect artifact and one email per recipient."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from flows.run_tags import tag_this_run
+from rollout import settings
+from rollout.config import load_programme
+from rollout.db.types import utcnow
+from rollout.delivery import DeliveryReport
+from rollout.digest import Week
+from tasks.delivery import deliver_outbox
+from tasks.digest import compute_digest_figures, publish_digest_artifact, queue_digest_emails, store_digest_snapshot
+from tasks.programme import load_programme_file
+
+
+def digest_run_name() -> str:
+    """'digest · week of 2022-10-17': the week the run reports on, whenever it was started."""
+    parameters = flow_run.parameters
+    as_of = parameters.get("as_of") or utcnow()
+    if isinstance(as_of, str):
+        as_of = dt.datetime.fromisoformat(as_of)
+    try:
+        timezone = load_programme(parameters.get("config_path") or settings.config_path()).programme.timezone
+    except Exception:  # the run itself reports a broken config; the name falls back to the programme's zone
+        timezone = "Europe/London"
+    return f"digest · week of {Week.of(local_as_of(as_of, timezone), timezone).start.isoformat()}"
+
+
+def local_as_of(as_of: dt.datetime, timezone: str) -> dt.datetime:
+    """A time without an offset (typed into the Prefect UI, say) is the programme's local time."""
+    return as_of.replace(tzinfo=ZoneInfo(timezone)) if as_of.tzinfo is None else as_of
+
+
+@flow(name="weekly-digest", flow_run_name=digest_run_name, log_prints=False)
+def weekly_digest(
+    as_of: dt.datetime | None = None,
+    config_path: str | None = None,
+    send: bool = True,
+) -> dict[str, object]:
+    """Report the week containing `as_of` (default now). Safe to re-run: each recipient gets the week's email once."""
+    logger = get_run_logger()
+    programme = load_programme_file(config_path)
+    now = local_as_of(as_of, programme.programme.timezone) if as_of else utcnow()
+    digests = compute_digest_figures(programme, now)
+    tag_this_run("digest", f"week:{digests.week.start.isoformat()}")
+    if send:
+        store_digest_snapshot(digests)
+    key = publish_digest_artifact(digests, send)
+    summary: dict[str, object] = {
+        "week": digests.week.start.isoformat(),
+        "artifact": key,
+        "recipients": len(digests.by_recipient),
+    }
+    if not send:
+        logger.info("not sending: the digest is in artifact %s", key)
+        return {**summary, "queued": 0, "outcome": "not sent"}
+    queued = queue_digest_emails(digests)
+    if len(queued) < len(digests.by_recipient):
+        logger.info(
+            "%d of %d digests were already queued this week",
+            len(digests.by_recipient) - len(queued),
+            len(digests.by_recipient),
+        )
+    report: DeliveryReport = deliver_outbox(programme, now if as_of else None)
+    return {**summary, "queued": len(queued), "outcome": report.summary()}

@@ -1,0 +1,57 @@
+"""`rollout digest`: run the weekly digest now, or preview its email without sending or storing anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rollout.as_of import parse_as_of
+from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.db.types import utcnow
+from rollout.errors import InputError, NotFoundError
+
+
+def digest(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Report the week containing this date (YYYY-MM-DD, at the digest time) or time."),
+    ] = None,
+    preview: Annotated[
+        Path | None,
+        typer.Option("--preview", help="Write the email's HTML to this file; send nothing, store nothing."),
+    ] = None,
+    lcp: Annotated[
+        str | None, typer.Option("--lcp", help="With --preview: the version this LCP's lead receives.")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """The weekly progress digest: programme managers get the whole programme, each LCP lead their own LCP."""
+    loaded = programme(config)
+    when = parse_as_of(as_of, loaded.programme.timezone, loaded.runs.digest_time) if as_of else None
+    if lcp is not None and lcp not in {item.id for item in loaded.lcps}:
+        raise NotFoundError("--lcp", [f"unknown LCP {lcp!r} (known: {', '.join(i.id for i in loaded.lcps)})"])
+    if preview is None:
+        if lcp is not None:
+            raise InputError("--lcp", ["only applies with --preview: a digest run emails every lead their own LCP"])
+        database()
+        from flows.weekly_digest import weekly_digest  # Prefect loads only for commands that run flows
+
+        result = weekly_digest(as_of=when, config_path=str(config) if config else None)
+        console.print(
+            f"digest for the week of {result['week']}: {result['queued']} emails queued "
+            f"for {result['recipients']} recipients; {result['outcome']}; artifact {result['artifact']}"
+        )
+        return
+
+    from rollout.digest import preview_digest, render_email
+
+    _, sessions = database()
+    with sessions() as session:
+        figures = preview_digest(session, loaded, when or utcnow(), lcp)
+    email = render_email(figures)
+    preview.parent.mkdir(parents=True, exist_ok=True)
+    preview.write_text(email.html, encoding="utf-8")
+    console.print(f"{email.subject}")
+    console.print(f"preview of the digest for {figures.scope_name} written to {preview} (nothing sent or stored)")

@@ -1,0 +1,136 @@
+"""`rollout hubs list` and `rollout hubs progress HUB --stage N`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rollout.cli.common import ByOption, ConfigOption, JsonOption, console, database, programme, who
+from rollout.config import Programme
+from rollout.db import models
+from rollout.db.session import unit_of_work
+from rollout.db.types import utcnow
+from rollout.emails import long_date
+from rollout.errors import InputError, NotFoundError
+from rollout.progress import create_hub, move_hub
+from rollout.reconcile import load_snapshot
+from rollout.reconcile.views import hub_statuses
+
+app = typer.Typer(no_args_is_help=True)
+
+REASON_WORDS = {"no_progress": "no progress", "overdue_actions": "overdue actions"}
+
+
+def check_lcp(loaded: Programme, lcp: str | None) -> None:
+    if lcp is not None and lcp not in {item.id for item in loaded.lcps}:
+        known = ", ".join(item.id for item in loaded.lcps)
+        raise NotFoundError("--lcp", [f"unknown LCP {lcp!r} (known: {known})"])
+
+
+@app.command("list")
+def list_cmd(
+    lcp: Annotated[str | None, typer.Option("--lcp", help="Only this LCP (id).")] = None,
+    stalled: Annotated[bool, typer.Option("--stalled", help="Only hubs stalled today.")] = False,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Hubs with their stage, how long they have been there, and whether they are stalled or escalated."""
+    loaded = programme(config)
+    check_lcp(loaded, lcp)
+    _, sessions = database()
+    now = utcnow()
+    with sessions() as session:
+        statuses = hub_statuses(load_snapshot(session, now), loaded, now)
+    chosen = [s for s in statuses if (lcp is None or s.lcp_id == lcp) and (not stalled or s.stalled)]
+    if as_json:
+        print(json.dumps([s.as_json() for s in chosen], indent=2))
+        return
+    title = f"{'Stalled hubs' if stalled else 'Hubs'}{f' in {lcp}' if lcp else ''}: {len(chosen)}"
+    table = Table(title=title)
+    for column in ("ID", "Organisation", "LCP", "Stage", "Since", "Days", "Stalled", "Actions", "Escalation"):
+        table.add_column(column, justify="right" if column in ("ID", "Days") else "left")
+    for s in chosen:
+        stall = "; ".join(f"{REASON_WORDS.get(r, r)} since {d}" for r, d in s.stalls.items()) or "-"
+        actions = f"{s.open_actions} open" + (f", {s.overdue_actions} overdue" if s.overdue_actions else "")
+        escalation = "; ".join(f"#{e.id} level {e.level} {e.status}" for e in s.escalations) or "-"
+        table.add_row(
+            str(s.hub_id),
+            s.organisation,
+            s.lcp_id,
+            f"{s.stage} {s.stage_title}",
+            s.stage_since.isoformat(),
+            str(s.days_at_stage),
+            stall,
+            actions,
+            escalation,
+        )
+    console.print(table)
+
+
+def find_organisation(session: Session, text: str) -> models.Organisation:
+    """A hub id, or an organisation's name (any case); several organisations of that name is an error."""
+    cleaned = text.strip().lstrip("#")
+    if cleaned.isdigit():
+        hub = session.get(models.Hub, int(cleaned))
+        if hub is None:
+            raise NotFoundError("HUB", [f"no hub with id {cleaned} (see `rollout hubs list`)"])
+        return hub.organisation
+    matches = session.scalars(
+        select(models.Organisation).where(func.lower(models.Organisation.name) == cleaned.casefold())
+    ).all()
+    if not matches:
+        raise NotFoundError("HUB", [f"no hub id or organisation named {text!r} (see `rollout hubs list`)"])
+    if len(matches) > 1:
+        options = ", ".join(f"{o.name} ({o.lcp_id}, hub id {o.hub.id if o.hub else 'none'})" for o in matches)
+        raise InputError("HUB", [f"{text!r} names {len(matches)} organisations: {options}; give the hub id"])
+    return matches[0]
+
+
+@app.command("progress")
+def progress_cmd(
+    hub: Annotated[str, typer.Argument(help="Hub id, or the organisation's name.")],
+    stage: Annotated[int, typer.Option("--stage", help="The stage the hub has reached.")],
+    note: Annotated[str | None, typer.Option("--note", help="What happened, for the record.")] = None,
+    by: ByOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Record that a hub has reached a stage (an organisation that is not a hub yet becomes one)."""
+    loaded = programme(config)
+    stages = [s.number for s in loaded.stages]
+    if stage not in stages:
+        raise InputError("--stage", [f"{stage} is not a stage (stages: {', '.join(map(str, stages))})"])
+    person = who(by)
+    _, sessions = database()
+    now = utcnow()
+    with unit_of_work(sessions) as session:
+        organisation = find_organisation(session, hub)
+        row = organisation.hub
+        title = loaded.stage(stage).title
+        if row is None:
+            row = create_hub(session, organisation, stage, by=person, source="cli", at=now, note=note)
+            console.print(f"{organisation.name} ({organisation.lcp_id}) is now hub {row.id} at stage {stage} ({title})")
+            return
+        before = row.stage
+        if not move_hub(session, row, stage, by=person, source="cli", note=note, at=now):
+            since = long_date(row.stage_since.astimezone(loaded.tz))
+            console.print(f"{organisation.name} is already at stage {stage} (since {since}); nothing recorded")
+            return
+        console.print(
+            f"{organisation.name} ({organisation.lcp_id}, hub {row.id}): stage {before} -> {stage} ({title}), "
+            f"recorded by {person}"
+        )
+        open_stalls = session.scalars(
+            select(models.Escalation.id).where(
+                models.Escalation.hub_id == row.id,
+                models.Escalation.reason == "no_progress",
+                models.Escalation.status != "closed",
+            )
+        ).all()
+        if open_stalls:
+            ids = ", ".join(f"#{i}" for i in open_stalls)
+            console.print(f"the next reconcile closes escalation {ids}: progress resolves the stall")

@@ -1,0 +1,64 @@
+"""`rollout reconcile`: today's run (or any day's) from the terminal."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rollout.as_of import parse_as_of
+from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.db.types import utcnow
+from rollout.reconcile import preview
+from rollout.reconcile.run import PURPOSE_WORDS
+
+
+def reconcile(
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Run as if it were this date (YYYY-MM-DD: that day at runs.reconcile_time) or date and time.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be recorded and sent; change and send nothing.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Sync RSVPs, send due reminders and follow-ups, chase overdue actions and escalate stalled hubs."""
+    loaded = programme(config)
+    info = loaded.programme
+    when = parse_as_of(as_of, info.timezone, loaded.runs.reconcile_time) if as_of else None
+    _, sessions = database()
+    if dry_run:
+        result = preview(sessions, loaded, when or utcnow())
+        changes = result.changes
+        console.print(
+            f"would record: {changes.actions_created} follow-up actions, {changes.overdue_marked} overdue marks, "
+            f"{changes.escalations_opened} escalations opened, {len(changes.escalations_closed)} closed"
+        )
+        counts = Counter(m.purpose for m in result.new_messages)
+        table = Table(title="Would send (dry run: nothing sent; RSVPs not read from Outlook)")
+        table.add_column("Messages")
+        table.add_column("Count", justify="right")
+        for purpose, count in sorted(counts.items()):
+            table.add_row(PURPOSE_WORDS.get(purpose, purpose), str(count))
+        console.print(table if counts else "would send: nothing")
+        return
+    from flows.reconcile import reconcile as reconcile_flow  # Prefect loads only for commands that run flows
+
+    summary = reconcile_flow(as_of=when, config_path=str(config) if config else None)
+    queued = summary["queued"] or {}
+    assert isinstance(queued, dict)
+    console.print(f"RSVPs: {summary['rsvp']}")
+    console.print(
+        f"recorded: {summary['actions_created']} follow-up actions, {summary['overdue_marked']} overdue, "
+        f"{summary['escalations_opened']} escalations opened, {summary['escalations_closed']} closed"
+    )
+    console.print(
+        "queued: " + (", ".join(f"{PURPOSE_WORDS.get(p, p)} {n}" for p, n in queued.items()) or "nothing new")
+    )
+    console.print(f"delivery: {summary['delivery']}")

@@ -1,0 +1,45 @@
+"""Reading the database into digests: the programme's, and one per recipient."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from rollout.config.schema import Programme
+from rollout.digest.figures import RECENT, Digest, lcp_digest, programme_digest
+from rollout.digest.recipients import DigestRecipient, digest_recipients
+from rollout.digest.snapshot import previous_baseline
+from rollout.digest.state import load_state
+from rollout.digest.week import Week
+
+
+@dataclass(frozen=True)
+class DigestSet:
+    week: Week
+    programme: Digest
+    by_recipient: tuple[tuple[DigestRecipient, Digest], ...]
+
+
+def compute_digests(session: Session, programme: Programme, as_of: dt.datetime) -> DigestSet:
+    """The week's digests from one read of the state: the whole programme, then each recipient's."""
+    week = Week.of(as_of, programme.programme.timezone)
+    state = load_state(session, [lcp.id for lcp in programme.lcps], week.as_of - RECENT)
+    previous = previous_baseline(session, week.start)
+    whole = programme_digest(state, programme, week, previous)
+    pairs = tuple(
+        (r, whole if r.lcp_ids is None else lcp_digest(state, programme, week, r.lcp_ids, previous))
+        for r in digest_recipients(programme)
+    )
+    return DigestSet(week, whole, pairs)
+
+
+def preview_digest(session: Session, programme: Programme, as_of: dt.datetime, lcp_id: str | None = None) -> Digest:
+    """What the whole programme's digest (or one LCP lead's) would say now; reads only, stores nothing."""
+    week = Week.of(as_of, programme.programme.timezone)
+    state = load_state(session, [lcp.id for lcp in programme.lcps], week.as_of - RECENT)
+    previous = previous_baseline(session, week.start)
+    if lcp_id is None:
+        return programme_digest(state, programme, week, previous)
+    return lcp_digest(state, programme, week, [lcp_id], previous)

@@ -1,0 +1,51 @@
+"""The daily reconciler: compare the database with `now`, do what is due and not yet done.
+
+Level-triggered: a missed day, a re-run or a week's outage is caught up correctly, and a reminder whose moment
+has passed is dropped, never sent late. Pure deciders (reminders, follow_ups, actions, stalls) work on a snapshot
+loaded in a fixed number of queries (state); apply writes their decisions; run ties the steps together.
+
+Public API:
+    run_reconcile(sessions, gateway, programme, as_of=None, *, send=True) -> ReconcileReport
+    sync_rsvps / record_changes / queue_messages / deliver        the steps, one side effect each
+    preview(sessions, programme, as_of) -> Preview                a dry run: what would be recorded and sent
+    load_snapshot(session, as_of) -> Snapshot
+    decide_changes / decide_messages (snapshot, programme, now)   pure
+    current_stalls(snapshot, programme, today) -> {hub id: {reason: stalled since}}
+    hub_statuses(snapshot, programme, now) -> [HubStatus]          where each hub stands (views.py)
+"""
+
+from rollout.reconcile.decide import Changes, Outgoing, decide_changes, decide_messages
+from rollout.reconcile.rsvp import RsvpReport, sync_rsvps
+from rollout.reconcile.run import (
+    Preview,
+    ReconcileReport,
+    deliver,
+    preview,
+    queue_messages,
+    record_changes,
+    run_reconcile,
+)
+from rollout.reconcile.stalls import current_stalls
+from rollout.reconcile.state import Snapshot, load_snapshot
+from rollout.reconcile.views import HubStatus, hub_statuses
+
+__all__ = [
+    "Changes",
+    "HubStatus",
+    "Outgoing",
+    "Preview",
+    "ReconcileReport",
+    "RsvpReport",
+    "Snapshot",
+    "current_stalls",
+    "decide_changes",
+    "decide_messages",
+    "deliver",
+    "hub_statuses",
+    "load_snapshot",
+    "preview",
+    "queue_messages",
+    "record_changes",
+    "run_reconcile",
+    "sync_rsvps",
+]

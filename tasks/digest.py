@@ -1,0 +1,55 @@
+"""The weekly digest's side effects, one per task: read the figures, store the snapshot, publish, queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+
+from rollout.config import Programme
+from rollout.db.session import unit_of_work
+from rollout.digest import DigestSet, compute_digests, digest_intents, render_markdown, store_snapshot
+from rollout.digest.render import md
+from rollout.outbox import enqueue
+from rollout.runtime import sessions
+from tasks.artifacts import artifact_key
+
+
+def digest_artifact_key(digests: DigestSet) -> str:
+    """'digest-2022-w42': one artifact per ISO week; a re-run adds a version under the same key."""
+    return artifact_key("digest", digests.week.label)
+
+
+@task(name="compute-digest-figures")
+def compute_digest_figures(programme: Programme, as_of: dt.datetime) -> DigestSet:
+    with sessions()() as session:
+        return compute_digests(session, programme, as_of)
+
+
+@task(name="store-digest-snapshot")
+def store_digest_snapshot(digests: DigestSet) -> bool:
+    """Keep this week's counters for next week's changes; the week's first stored counters stay."""
+    with unit_of_work(sessions()) as session:
+        return store_snapshot(session, digests.programme)
+
+
+@task(name="publish-digest-artifact")
+def publish_digest_artifact(digests: DigestSet, sending: bool) -> str:
+    key = digest_artifact_key(digests)
+    recipients = "\n".join(f"- {md(r.name)} <{md(r.email)}>: {md(r.scope)}" for r, _ in digests.by_recipient)
+    mode = "Emailed to the recipients below (once per week)." if sending else "**Not sent**: preview run."
+    create_markdown_artifact(
+        key=key,
+        markdown=f"{render_markdown(digests.programme)}\n## Recipients\n\n{mode}\n\n{recipients}\n",
+        description=f"Weekly digest, week of {digests.week.start.isoformat()}",
+    )
+    return key
+
+
+@task(name="queue-digest-emails")
+def queue_digest_emails(digests: DigestSet) -> list[str]:
+    """One mail intent per recipient, keyed by week and address: queuing the same week again adds nothing."""
+    intents = digest_intents(digests.by_recipient)
+    with unit_of_work(sessions()) as session:
+        return enqueue(session, intents)

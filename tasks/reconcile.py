@@ -1,0 +1,41 @@
+"""The reconcile steps as Prefect tasks, one side effect each (the work is in rollout.reconcile)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+
+from rollout.config import Programme
+from rollout.reconcile import ReconcileReport, queue_messages, record_changes, sync_rsvps
+from rollout.reconcile.apply import ChangeReport, QueueReport
+from rollout.reconcile.rsvp import RsvpReport
+from rollout.runtime import gateway, sessions
+from tasks.artifacts import artifact_key
+
+
+# A read: safe to retry. It fails the run (nothing queued) rather than remind on stale replies.
+@task(name="sync-rsvps", retries=2, retry_delay_seconds=20, tags=["graph-read"])
+def sync_rsvps_task(programme: Programme, as_of: dt.datetime) -> RsvpReport:
+    return sync_rsvps(sessions(), gateway(programme), programme, as_of)
+
+
+@task(name="record-changes")
+def record_changes_task(programme: Programme, as_of: dt.datetime) -> ChangeReport:
+    return record_changes(sessions(), programme, as_of)
+
+
+@task(name="queue-messages")
+def queue_messages_task(programme: Programme, as_of: dt.datetime) -> QueueReport:
+    return queue_messages(sessions(), programme, as_of)
+
+
+@task(name="publish-reconcile-summary")
+def publish_reconcile_summary(report: ReconcileReport, programme: Programme) -> None:
+    local = report.as_of.astimezone(programme.tz)
+    create_markdown_artifact(
+        key=artifact_key("reconcile-summary"),
+        markdown=report.markdown(programme),
+        description=f"What the reconcile run of {local:%Y-%m-%d} did",
+    )

@@ -1,0 +1,74 @@
+"""Sample contexts for the reconciler's email templates, as its deciders build them (tests/test_email_templates.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rollout.config import Programme
+from rollout.reconcile.actions import action_reminders, overdue_marks, overdue_notices
+from rollout.reconcile.follow_ups import follow_up_messages
+from rollout.reconcile.messages import Message
+from rollout.reconcile.reminders import workshop_reminders
+from rollout.reconcile.stalls import OVERDUE_ACTIONS, escalation_notices
+from tests.reconcile.builders import World, d, local
+
+
+def _world() -> World:
+    world = World()
+    first = world.workshop(1, "2022-10-18")
+    second = world.workshop(2, "2022-11-15")
+    org = world.organisation("Tea & <Toast> Club", hub_stage=1)
+    world.invite(first, org, "none")
+    world.invite(second, org, "tentative")
+    world.action(second, "2022-12-06", org, title="Share one <example> & a story")
+    return world
+
+
+def _one(messages: list[Message]) -> dict[str, Any]:
+    assert messages, "the sample world decided no message"
+    return messages[0].context
+
+
+def no_response(programme: Programme) -> dict[str, Any]:
+    now = local(d("2022-10-05"))
+    return _one(workshop_reminders(_world().snapshot(now), programme, now))
+
+
+def attending(programme: Programme) -> dict[str, Any]:
+    now = local(d("2022-11-11"))
+    return _one(workshop_reminders(_world().snapshot(now), programme, now))
+
+
+def follow_up(programme: Programme) -> dict[str, Any]:
+    now = local(d("2022-11-16"))
+    return _one(follow_up_messages(_world().snapshot(now), programme, now))
+
+
+def action_reminder(programme: Programme) -> dict[str, Any]:
+    now = local(d("2022-12-01"))
+    return _one(action_reminders(_world().snapshot(now), programme, now))
+
+
+def action_overdue(programme: Programme) -> dict[str, Any]:
+    now = local(d("2022-12-07"))
+    snapshot = _world().snapshot(now)
+    return _one(overdue_notices(snapshot, programme, now, overdue_marks(snapshot, programme, now)))
+
+
+def escalation(programme: Programme) -> dict[str, Any]:
+    world = _world()
+    world.escalation(next(iter(world.hubs.values())), OVERDUE_ACTIONS, "2022-12-07", notified=(1, 2))
+    now = local(d("2022-12-21"))
+    (notice,) = escalation_notices(world.snapshot(now), programme, now)
+    return _one(list(notice.messages))
+
+
+RECONCILE_SAMPLES: dict[str, Callable[[Programme], dict[str, Any]]] = {
+    "workshop_reminder_no_response": no_response,
+    "workshop_reminder_attending": attending,
+    "follow_up_actions": follow_up,
+    "action_reminder": action_reminder,
+    "action_overdue": action_overdue,
+    "escalation": escalation,
+}

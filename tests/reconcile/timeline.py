@@ -1,0 +1,164 @@
+"""Time travel for end-to-end tests: run the reconciler day by day through the real gateway and the emulator,
+and keep a ledger of what each address received on which (simulated) day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from rollout.config import Programme
+from rollout.db import models
+from rollout.db.session import unit_of_work
+from rollout.delivery import DeliveryReport
+from rollout.launch import prepare_launch, queue_launch
+from rollout.m365.types import Gateway
+from rollout.reconcile import ReconcileReport, deliver, run_reconcile
+from rollout.runtime import gateway as runtime_gateway
+from tests.conftest import CONFIG
+from tests.reconcile.builders import UK, local
+
+ORGANISER = "digital.health.hubs@example.org"
+
+_LABELS = [
+    (re.compile(r"^Please reply: Wave 1 workshop (\d+),"), "please reply"),
+    (re.compile(r"^See you there: Wave 1 workshop (\d+),"), "see you there"),
+    (re.compile(r"^Your actions from Wave 1 workshop (\d+):"), "follow-up"),
+    (re.compile(r'^Reminder: "(.+)" is due '), "action reminder"),
+    (re.compile(r'^Overdue: "(.+)" was due '), "overdue"),
+    (re.compile(r"^Can we help\? (.+)'s Digital Health Hub$"), "escalation to hub"),
+    (re.compile(r"^Can we help\? (.+)'s overdue actions$"), "escalation to hub: overdue actions"),
+    (re.compile(r"^A hub in .+ needs support: (.+) \(overdue actions\)$"), "escalation to lead: overdue actions"),
+    (re.compile(r"^A hub in .+ needs support: (.+)$"), "escalation to lead"),
+    (re.compile(r"^Escalation #\d+: (.+) \(.+\) is stalled \(overdue actions\)$"), "escalation to manager: overdue"),
+    (re.compile(r"^Escalation #\d+: (.+) \(.+\) is stalled$"), "escalation to manager"),
+]
+
+
+def label(kind: str, subject: str) -> tuple[str, str]:
+    """(what, about): ("please reply", "1"), ("overdue", action title), ("escalation to hub", hub name), ..."""
+    subject = subject.strip()  # a folded Subject header can come back with the fold's leading space
+    if kind != "mail":
+        number = re.search(r"workshop (\d+)", subject)
+        return (kind, number.group(1) if number else subject)
+    for pattern, what in _LABELS:
+        match = pattern.match(subject)
+        if match:
+            return (what, match.group(1))
+    raise AssertionError(f"an email the tests do not know: {subject!r}")
+
+
+Entry = tuple[dt.date, str, str, str]  # day, address, what, about
+
+
+@dataclass
+class Timeline:
+    sessions: sessionmaker[Session]
+    emulator: Any
+    programme: Programme
+    gateway: Gateway
+    ledger: Counter[Entry] = field(default_factory=Counter)
+    reports: dict[dt.date, ReconcileReport] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, sessions: sessionmaker[Session], emulator: Any, programme: Programme) -> Timeline:
+        return cls(sessions, emulator, programme, runtime_gateway(programme))
+
+    def record(self, day: dt.date) -> list[Entry]:
+        """Whatever arrived in any mailbox since the last call, as received on `day`."""
+        new = []
+        for address, items in self.emulator.mailboxes().items():
+            for item in items[self.seen.get(address, 0) :]:
+                new.append((day, address, *label(item.kind, item.subject)))
+            self.seen[address] = len(items)
+        self.ledger.update(new)
+        return new
+
+    def run(self, day: dt.date, hour: int = 7) -> ReconcileReport:
+        report = run_reconcile(self.sessions, self.gateway, self.programme, local(day, hour))
+        self.reports[day] = report
+        self.record(day)
+        return report
+
+    def launch(self, day: dt.date, config: Path = CONFIG) -> dict[str, object]:
+        from flows.launch_wave import launch_wave
+
+        result = launch_wave(wave="wave-1", as_of=local(day), require_approval=False, config_path=str(config))
+        self.record(day)
+        return result
+
+    def launch_core(self, day: dt.date) -> None:
+        """The launch without Prefect (the same steps launch-wave runs), for tests that need no flow."""
+        with unit_of_work(self.sessions) as session:
+            queue_launch(session, prepare_launch(session, self.programme, "wave-1", local(day)))
+        deliver(self.sessions, self.gateway, local(day))
+        self.record(day)
+
+    def run_without_sending(self, day: dt.date, hour: int = 7) -> ReconcileReport:
+        """A run whose delivery never happened (the mail service was down, or the worker died after queuing)."""
+        report = run_reconcile(self.sessions, self.gateway, self.programme, local(day, hour), send=False)
+        self.reports[day] = report
+        return report
+
+    def deliver_at(self, moment: dt.datetime) -> DeliveryReport:
+        report = deliver(self.sessions, self.gateway, moment)
+        self.record(moment.astimezone(UK).date())
+        return report
+
+    def outbox_statuses(self, purpose: str) -> Counter[str]:
+        with self.sessions() as session:
+            return Counter(
+                session.scalars(select(models.OutboundMessage.status).where(models.OutboundMessage.purpose == purpose))
+            )
+
+    def mail_counts(self) -> dict[str, int]:
+        return {address: len(items) for address, items in self.emulator.mailboxes().items()}
+
+    def event_ids(self) -> dict[int, str]:
+        with self.sessions() as session:
+            return {
+                w.number: w.event_id
+                for w in session.scalars(select(models.Workshop).where(models.Workshop.wave_id == "wave-1"))
+                if w.event_id
+            }
+
+    def attendees(self) -> dict[int, list[str]]:
+        """Each workshop's attendees as Outlook has them (events cancelled there are gone)."""
+        by_subject: dict[int, list[str]] = {}
+        for event in self.emulator.events(ORGANISER):
+            number = int(re.search(r"workshop (\d+)", event["subject"]).group(1))  # type: ignore[union-attr]
+            by_subject[number] = sorted(a["emailAddress"]["address"].lower() for a in event["attendees"])
+        return by_subject
+
+    def respond(self, number: int, email: str, response: str) -> None:
+        self.emulator.set_response(ORGANISER, self.event_ids()[number], email, response)
+
+    def on(self, day: dt.date, what: str | None = None) -> Counter[tuple[str, str]]:
+        """(address, "what: about") of everything that arrived on `day`; with `what`, (address, about) of that kind."""
+        found: Counter[tuple[str, str]] = Counter()
+        for (when, address, kind, about), n in self.ledger.items():
+            if when == day and what is None:
+                found[(address, f"{kind}: {about}")] += n
+            elif when == day and kind == what:
+                found[(address, about)] += n
+        return found
+
+
+def with_wave_1_line(tmp_path: Path, line: str) -> Path:
+    """config/waves.toml with one more line in wave-1 (e.g. cancelled_workshops = [4])."""
+    text = CONFIG.read_text(encoding="utf-8")
+    anchor = 'lcps = ["central", "woodsley-holt-park", "morley"]\n'
+    path = tmp_path / "waves.toml"
+    path.write_text(text.replace(anchor, anchor + line + "\n"), encoding="utf-8")
+    return path
+
+
+def days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
