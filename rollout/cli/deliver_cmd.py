@@ -5,7 +5,8 @@ Exit status (a message that could not be delivered is not an input error, so it 
      event they belong to; the summary says how many);
   1  the run completed but some messages failed permanently (listed on stderr; `rollout status` counts them);
   2  bad input: the configuration or the ROLLOUT_* gateway settings;
-  3  the run stopped because the application database became unavailable. Whatever was sent before is recorded,
+  3  the application database is unreachable (nothing is sent), or became unavailable and the run stopped.
+     Whatever was sent before is recorded,
      or is recognised by the next run (every send is idempotent): run it again once the database is back;
   4  another deliverer holds the outbox lease and is delivering now: nothing to do.
 """
@@ -16,8 +17,10 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from rollout import settings
 from rollout.cli.common import ConfigOption, console, database, err_console, programme
 from rollout.delivery import Deliverer, DeliveryReport, LeaseHeld
 
@@ -36,7 +39,12 @@ def deliver(
     """Deliver every due outbox row now (each exactly once). Exit 0: nothing failed permanently; 1: some did;
     3: the database became unavailable (run it again); 4: another deliverer is running."""
     loaded = programme(config)
-    engine, sessions = database()
+    try:
+        engine, sessions = database()
+    except DBAPIError as exc:
+        _error(f"the application database is unavailable ({_shown_url()}): {_reason(exc)}")
+        _error("nothing was sent: run `rollout deliver` again once the database is back")
+        sys.exit(EXIT_DATABASE)
     from rollout.m365.gateway import O365Gateway  # O365/msal load only for commands that send
 
     gateway = O365Gateway.from_env(organiser_fallback=loaded.programme.organiser_mailbox)
@@ -57,8 +65,7 @@ def deliver(
         sys.exit(EXIT_LEASE_HELD)
     except DBAPIError as exc:
         url = engine.url.render_as_string(hide_password=True)
-        reason = " ".join(str(exc.orig or exc).split())  # the driver's message on one line, without SQL
-        _error(f"the application database became unavailable during delivery ({url}): {reason}")
+        _error(f"the application database became unavailable during delivery ({url}): {_reason(exc)}")
         _error(
             f"before it stopped: {progress.summary()}. What was sent is recorded, or is recognised by the next "
             "run (every send is idempotent): run `rollout deliver` again once the database is back"
@@ -73,6 +80,15 @@ def deliver(
         _error(f"not delivered: {failure}", prefix="")
     if report.failed:
         sys.exit(EXIT_FAILED)
+
+
+def _shown_url() -> str:
+    return make_url(settings.database_url()).render_as_string(hide_password=True)
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The driver's message on one line, without SQLAlchemy's SQL and parameters."""
+    return " ".join(str(exc.orig or exc).split())
 
 
 def _error(message: str, prefix: str = "error: ") -> None:

@@ -84,3 +84,19 @@ def test_deliver_exits_2_naming_the_setting_when_the_gateway_is_not_configured(
     assert result.exit_code == 2
     assert "ROLLOUT_TENANT_ID is not set" in result.stderr
     assert outbox_status(sessions) == {"pending": 1}
+
+
+def test_deliver_exits_3_with_a_clear_error_when_the_database_is_unreachable_at_start(
+    data_dir: Path, emulator, run_cli, monkeypatch  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("ROLLOUT_DATABASE_URL", "postgresql://rollout:secret-pw@127.0.0.1:9/rollout")  # nothing listens
+
+    result = run_cli("deliver")
+
+    assert result.exit_code == 3
+    assert "error: the application database is unavailable (postgresql://rollout:***@127.0.0.1:9/rollout)" in (
+        result.stderr
+    )
+    assert "nothing was sent" in result.stderr
+    assert "secret-pw" not in result.stderr
+    assert emulator.mailboxes() == {}
