@@ -5,9 +5,9 @@ Exit status (a message that could not be delivered is not an input error, so it 
      event they belong to; the summary says how many);
   1  the run completed but some messages failed permanently (listed on stderr; `rollout status` counts them);
   2  bad input: the configuration or the ROLLOUT_* gateway settings;
-  3  the application database is unreachable (nothing is sent), or became unavailable and the run stopped.
-     Whatever was sent before is recorded,
-     or is recognised by the next run (every send is idempotent): run it again once the database is back;
+  3  the application database is unreachable (nothing is sent), or became unavailable and the run stopped:
+     whatever was sent before is recorded, or is recognised by the next run (every send is idempotent), so run
+     it again once the database is back;
   4  another deliverer holds the outbox lease and is delivering now: nothing to do.
 """
 
