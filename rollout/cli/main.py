@@ -11,6 +11,7 @@ from rollout.cli import (
     actions_cmd,
     checkin_cmd,
     db_cmd,
+    deliver_cmd,
     demo_cmd,
     digest_cmd,
     emulator_cmd,
@@ -40,6 +41,7 @@ cli.command("launch")(launch_cmd.launch)
 cli.command("approve")(launch_cmd.approve)
 cli.command("reconcile")(reconcile_cmd.reconcile)
 cli.command("digest")(digest_cmd.digest)
+cli.command("deliver")(deliver_cmd.deliver)
 cli.command("serve")(serve_cmd.serve)
 cli.command("deploy")(serve_cmd.deploy)
 cli.command("emulator")(emulator_cmd.emulator)
