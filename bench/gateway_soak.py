@@ -22,19 +22,13 @@ import argparse
 import sys
 import threading
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from pydantic import SecretStr
+from _support import ServerView, gateway_settings, max_in_window, recipient, start_emulator
 
-from rollout.emulator import EmulatorConfig, GraphEmulator
 from rollout.m365.gateway import O365Gateway
 from rollout.m365.retry import RetryPolicy
-from rollout.m365.settings import ClientCredential, GatewaySettings
 from rollout.m365.types import MailSpec, Recipient
-
-TENANT, CLIENT_ID, SECRET = "soak-tenant", "soak-client", "soak-secret-value-0123"
-ORGANISER = "hubs@council.example"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,42 +45,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def max_in_window(times: list[float], window: float = 60.0) -> int:
-    times = sorted(times)
-    best, left = 0, 0
-    for right, t in enumerate(times):
-        while times[left] <= t - window:
-            left += 1
-        best = max(best, right - left + 1)
-    return best
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    config = EmulatorConfig(
-        token_lifetime_s=args.token_lifetime, send_pace_per_minute=args.pace, max_concurrency=4, seed=1
-    )
-    with GraphEmulator(config) as emulator:
-        emulator.register_app(TENANT, CLIENT_ID, SECRET, mailboxes=[ORGANISER])
+    with start_emulator(args.pace, token_lifetime_s=args.token_lifetime) as emulator:
         emulator.faults.rate_drop = args.drop_rate
         emulator.faults.rate_lost_response = args.lost_response_rate
         emulator.faults.rate_503 = args.rate_503
-        settings = GatewaySettings(
-            tenant_id=TENANT,
-            client_id=CLIENT_ID,
-            credential=ClientCredential(secret=SecretStr(SECRET)),
-            organiser=ORGANISER,
-            graph_url=emulator.graph_url,
-            login_url=emulator.login_url,
-            ca_bundle=str(emulator.ca_bundle),
-            send_pace_per_minute=args.pace,
-        )
+        settings = gateway_settings(emulator, args.pace)
         gateway = O365Gateway(settings, retry_policy=RetryPolicy(max_attempts=12, max_elapsed_s=600))
         errors: list[str] = []
         lock = threading.Lock()
 
         def send(n: int) -> None:
-            to = Recipient(f"Resident {n}", f"resident{n}@soak.example")
+            to = Recipient(f"Resident {n}", recipient(n))
             mail = MailSpec((to,), f"Workshop reminder {n}", f"Reminder {n}", f"<p>Reminder <b>{n}</b></p>")
             try:
                 gateway.send_mail(mail, f"soak/{n}")
@@ -99,14 +70,9 @@ def main(argv: list[str] | None = None) -> int:
             list(pool.map(send, range(args.messages)))
         elapsed = time.monotonic() - started
 
-        graph = [r for r in emulator.requests if r.path.startswith("/v1.0/")]
-        sends = sorted(r.started for r in graph if r.is_send)
-        throttled = sum(1 for r in graph if r.status == 429)
-        faults = Counter(r.fault for r in graph if r.fault)
-        received = {address: len(items) for address, items in emulator.mailboxes().items()}
-        expected = {f"resident{n}@soak.example" for n in range(args.messages)}
-        duplicates = sum(count - 1 for count in received.values() if count > 1)
-        lost = len(expected - set(received))
+        seen = ServerView.of(emulator, args.messages)
+        graph, sends, throttled, faults = seen.graph, seen.sends, seen.throttled, seen.faults
+        duplicates, lost = seen.duplicates, seen.lost
         stats = gateway.stats()
         gateway.close()
 

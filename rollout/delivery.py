@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.db import models
@@ -96,8 +97,16 @@ class Deliverer:
                     on_progress(report, total)
                 self._renew_lease()
             report.waiting = len(skipped)
-        finally:
+        except DBAPIError:
+            # The database itself failed. Releasing the lease needs it too: that would only wait for it again
+            # (SQLite's busy timeout, a reconnect) and then replace this error with its own. The lease frees
+            # itself: at once for a deliverer on this host that has exited, after LEASE_SECONDS otherwise. A row
+            # left `sending` is finished by the next run (the gateway recognises what it already sent).
+            raise
+        except BaseException:
             self._release_lease()
+            raise
+        self._release_lease()
         return report
 
     # -- one row -------------------------------------------------------------------------------------------------

@@ -211,3 +211,43 @@ def _escalation_change(
         )
     )
     session.flush()
+
+
+def request_help(
+    session: Session,
+    hub: models.Hub,
+    *,
+    by: str,
+    source: str,
+    note: str | None = None,
+    contact_id: int | None = None,
+    at: dt.datetime | None = None,
+) -> models.HubHelpRequest | None:
+    """Record that the hub asked for help; None (and nothing stored) when it already asked at its current stage.
+
+    A hub can ask once per period at a stage (once per stall): moving to another stage starts a new period.
+    """
+    if help_requested(session, hub) is not None:
+        return None
+    request = models.HubHelpRequest(
+        hub_id=hub.id,
+        stage=hub.stage,
+        stage_since=hub.stage_since,
+        requested_at=at or utcnow(),
+        requested_by=by,
+        contact_id=contact_id,
+        source=source,
+        note=note,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def help_requested(session: Session, hub: models.Hub) -> models.HubHelpRequest | None:
+    """The hub's help request for its current period at its stage, if it made one."""
+    return session.scalars(
+        select(models.HubHelpRequest).where(
+            models.HubHelpRequest.hub_id == hub.id, models.HubHelpRequest.stage_since == hub.stage_since
+        )
+    ).one_or_none()

@@ -20,3 +20,54 @@ def database_url() -> str:
 
 def config_path() -> Path:
     return Path(os.environ.get("ROLLOUT_CONFIG", "config/waves.toml"))
+
+
+# Check-in links (rollout.checkin). The signing secret is resolved in rollout.checkin.tokens (it may be a Prefect
+# Secret block); everything else is plain environment.
+
+DEFAULT_CHECKIN_PUBLIC_URL = "http://127.0.0.1:8765"
+DEFAULT_CHECKIN_TOKEN_DAYS = 60
+DEFAULT_CHECKIN_RATE_LIMIT = "30/60"
+
+
+def checkin_public_url() -> str:
+    """Where partners reach the check-in page, e.g. https://checkin.example.gov.uk (no trailing slash)."""
+    return os.environ.get("ROLLOUT_PUBLIC_URL", DEFAULT_CHECKIN_PUBLIC_URL).rstrip("/")
+
+
+def checkin_token_days() -> int:
+    """How long a check-in link works, in days from when the email was queued."""
+    raw = os.environ.get("ROLLOUT_CHECKIN_TOKEN_DAYS", str(DEFAULT_CHECKIN_TOKEN_DAYS))
+    return _positive_int("ROLLOUT_CHECKIN_TOKEN_DAYS", raw)
+
+
+def checkin_trusted_proxies() -> int:
+    """How many reverse proxies in front of the check-in page append to X-Forwarded-For (0: ignore the header)."""
+    raw = os.environ.get("ROLLOUT_TRUST_PROXY", "0").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return 0
+    if raw in ("true", "yes", "on"):
+        return 1
+    return _positive_int("ROLLOUT_TRUST_PROXY", raw)
+
+
+def checkin_rate_limit() -> tuple[int, int]:
+    """(requests, seconds): how many check-in requests one client may make in a sliding window."""
+    raw = os.environ.get("ROLLOUT_CHECKIN_RATE_LIMIT", DEFAULT_CHECKIN_RATE_LIMIT)
+    requests, _, seconds = raw.partition("/")
+    return (
+        _positive_int("ROLLOUT_CHECKIN_RATE_LIMIT", requests, "like 30/60 (requests/seconds)"),
+        _positive_int("ROLLOUT_CHECKIN_RATE_LIMIT", seconds, "like 30/60 (requests/seconds)"),
+    )
+
+
+def _positive_int(name: str, raw: str, form: str = "a whole number above 0") -> int:
+    from rollout.errors import InputError
+
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InputError(name, [f"{raw!r} must be {form}"])
+    return value

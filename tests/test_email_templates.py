@@ -64,10 +64,27 @@ def weekly_digest(programme: Programme) -> dict[str, Any]:
     return email_context(programme_digest(state, programme, week, previous))
 
 
+def help_requested(programme: Programme) -> dict[str, Any]:
+    from rollout.checkin.notify import help_request_context
+
+    return help_request_context(
+        programme,
+        organisation="Tea & <Toast> Club",
+        lcp_id="central",
+        stage=1,
+        stage_since=dt.datetime(2022, 9, 1, 11, tzinfo=dt.UTC),
+        requested_at=dt.datetime(2022, 12, 1, 10, 15, tzinfo=dt.UTC),
+        contact_name="Pat <Example>",
+        contact_email="pat@example.org",
+        note="We cannot find a venue with Wi-Fi.\n<b>Please</b> help.",
+    )
+
+
 SAMPLE_CONTEXTS: dict[str, Context] = {
     "workshop_invitation": workshop_invitation,
     "weekly_digest": weekly_digest,
     **RECONCILE_SAMPLES,  # built by the reconciler's deciders from a small world
+    "help_requested": help_requested,
 }
 
 

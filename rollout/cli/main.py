@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 
 from rollout.cli import (
     actions_cmd,
+    checkin_cmd,
     db_cmd,
+    deliver_cmd,
     demo_cmd,
     digest_cmd,
     emulator_cmd,
@@ -40,6 +43,7 @@ cli.command("launch")(launch_cmd.launch)
 cli.command("approve")(launch_cmd.approve)
 cli.command("reconcile")(reconcile_cmd.reconcile)
 cli.command("digest")(digest_cmd.digest)
+cli.command("deliver")(deliver_cmd.deliver)
 cli.command("serve")(serve_cmd.serve)
 cli.command("deploy")(serve_cmd.deploy)
 cli.command("emulator")(emulator_cmd.emulator)
@@ -48,9 +52,12 @@ cli.add_typer(db_cmd.app, name="db", help="The application database.")
 cli.add_typer(hubs_cmd.app, name="hubs", help="Hubs: where each stands, and recording progress.")
 cli.add_typer(actions_cmd.app, name="actions", help="Follow-up actions: list them, record them done.")
 cli.add_typer(escalations_cmd.app, name="escalations", help="Escalations of stalled hubs: list, acknowledge, snooze.")
+cli.add_typer(checkin_cmd.app, name="checkin", help="Partners' check-in page and links.")
 
 
 def app() -> None:
+    # Flows run from the CLI without PREFECT_API_URL use a temporary local server: keep its telemetry off.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         cli()
     except InputError as exc:

@@ -99,6 +99,34 @@ class HubStageChange(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class HubHelpRequest(Base):
+    """A hub asked the programme team for help, at most once per period at a stage (one stall)."""
+
+    __tablename__ = "hub_help_request"
+    __table_args__ = (UniqueConstraint("hub_id", "stage_since"),)
+    id: Mapped[intpk]
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hub.id"), index=True)
+    stage: Mapped[int] = mapped_column(Integer)
+    stage_since: Mapped[utc_time]  # which period at the stage it belongs to
+    requested_at: Mapped[utc_time]
+    requested_by: Mapped[name_str]
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    source: Mapped[short_str]  # checkin | cli
+    note: Mapped[str | None] = mapped_column(Text)
+    hub: Mapped[Hub] = relationship()
+
+
+class CheckinUse(Base):
+    """A check-in link that has acted: each link acts once, so a replay finds its token id here and changes nothing."""
+
+    __tablename__ = "checkin_use"
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[utc_time]
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
+    subject: Mapped[short_str]  # action:12 | hub:3
+    transition: Mapped[short_str]  # action.done | hub.stage:2 | hub.help
+
+
 class Workshop(Base):
     __tablename__ = "workshop"
     __table_args__ = (UniqueConstraint("wave_id", "number"),)

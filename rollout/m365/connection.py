@@ -203,12 +203,12 @@ class _GatewayAccount(Account):
     connection_constructor = GatewayConnection
 
 
-def build_connection(
-    settings: GatewaySettings, timeout: tuple[float, float] = DEFAULT_TIMEOUT
-) -> tuple[GatewayConnection, str]:
-    """An O365 Account for the client-credentials flow, built the documented way.
-    Returns its connection and the Graph service URL (ending in '/')."""
-    account = _GatewayAccount(
+def build_account(settings: GatewaySettings, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> Account:
+    """An O365 Account for the client-credentials flow, built the documented way, whose connection is a
+    `GatewayConnection` (call its `ensure_token()` before requests) and whose protocol addresses
+    `settings.graph_url`. The gateway uses only its connection; the benchmark's naive loop uses O365's own
+    Message API through it."""
+    return _GatewayAccount(
         # O365 keeps `credentials` in plain sight (Connection.auth); it gets a placeholder, msal the real one.
         (settings.client_id, "held-by-msal"),
         auth_flow_type="credentials",
@@ -226,6 +226,13 @@ def build_connection(
         timeout=timeout,
         verify_ssl=settings.ca_bundle or True,
     )
+
+
+def build_connection(
+    settings: GatewaySettings, timeout: tuple[float, float] = DEFAULT_TIMEOUT
+) -> tuple[GatewayConnection, str]:
+    """The connection of `build_account`'s Account, and the Graph service URL (ending in '/')."""
+    account = build_account(settings, timeout)
     connection: GatewayConnection = account.con
     service_url: str = account.protocol.service_url
     return connection, service_url

@@ -90,6 +90,8 @@ class DemoteO365ClientErrors(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno == logging.ERROR and str(record.msg).startswith("Client Error"):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            # The logger's level check ran before this filter; handlers often have none, so decide here.
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
         return True
 
 

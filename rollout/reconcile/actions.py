@@ -69,15 +69,20 @@ def _context(action: ActionRow, snapshot: Snapshot, programme: Programme) -> dic
 
 def action_reminders(snapshot: Snapshot, programme: Programme, now: dt.datetime) -> list[Message]:
     clock = Clock.of(programme, now)
+    today = clock.today
     before = programme.reminders.action_working_days_before
+    opens: dict[dt.date, dt.date] = {}  # due date -> first day of its reminder window (many actions share a date)
     messages = []
     for action in snapshot.actions.values():
-        if action.status != "open" or not (
-            clock.cal.add_working_days(action.due_date, -before) <= clock.today <= action.due_date
-        ):
+        due = action.due_date
+        if action.status != "open" or due < today:
+            continue
+        if due not in opens:
+            opens[due] = clock.cal.add_working_days(due, -before)
+        if today < opens[due]:
             continue
         about = _context(action, snapshot, programme)
-        left = clock.cal.working_days_between(clock.today, action.due_date)
+        left = clock.cal.working_days_between(today, due)
         for to in owners(action, snapshot, programme):
             messages.append(
                 Message(

@@ -1,17 +1,19 @@
 """Emails the reconciler decides to send, before rendering: cheap to decide daily, rendered only when new.
 
 Every message goes to one person, so each carries that person's `contact_id` (None for LCP leads and programme
-managers) and the ids of the actions, hub and escalation it is about: one-click check-in links can be added to the
-templates without changing what the deciders pass.
+managers) and the ids of the actions, hub and escalation it is about. A message is rendered once, when it is queued,
+and only then are its recipient's one-click check-in links issued (rollout.checkin.email_links).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from rollout.config.schema import Programme
+from rollout.checkin.email_links import with_checkin_links
+from rollout.config.schema import Lcp, Programme
 from rollout.emails import local_when, long_date, render
 from rollout.m365.types import MailSpec, Recipient
 from rollout.outbox import Intent, mail_payload
@@ -39,8 +41,13 @@ class Message:
     workshop_id: int | None = None
     stale_after: dt.datetime | None = None  # the deliverer drops it after this moment
 
+    def render_context(self) -> dict[str, Any]:
+        """The template's context: the decider's, with the recipient's check-in links (rollout.checkin)."""
+        return with_checkin_links(self.context, self.to.contact_id, hub_links=self.purpose == "escalation")
+
     def render(self) -> Intent:
-        email = render(self.template, **self.context)
+        # Rendered once, when queued: the check-in links issued here are the ones the recipient gets.
+        email = render(self.template, **self.render_context())
         mail = MailSpec(
             to=(Recipient(self.to.name, self.to.email),), subject=email.subject, text=email.text, html=email.html
         )
@@ -88,10 +95,15 @@ def action_context(action: ActionRow, snapshot: Snapshot) -> dict[str, Any]:
         "key": action.key,
         "title": action.title,
         "due": action.due_date,
-        "due_text": long_date(action.due_date),
+        "due_text": _date_text(action.due_date),
         "organisation_id": action.organisation_id,
         "hub_id": hub.id if hub else None,
     }
+
+
+# long_date of a calendar date, remembered: thousands of actions share a few hundred due dates. Dates only: equal
+# aware datetimes can fall on different local days.
+_date_text = lru_cache(maxsize=4096)(long_date)
 
 
 def lead_of(programme: Programme, lcp_id: str) -> Person:
@@ -101,7 +113,8 @@ def lead_of(programme: Programme, lcp_id: str) -> Person:
 
 def leads_of(programme: Programme, lcp_id: str) -> list[Person]:
     """The LCP's lead, or nobody when the LCP is no longer in the config."""
-    return [lead_of(programme, lcp_id)] if any(lcp.id == lcp_id for lcp in programme.lcps) else []
+    lcp = _lcps(programme).get(lcp_id)
+    return [Person(lcp.lead.name, lcp.lead.email)] if lcp is not None else []
 
 
 def owners(action: ActionRow, snapshot: Snapshot, programme: Programme) -> list[Person]:
@@ -116,4 +129,21 @@ def organisation_people(snapshot: Snapshot, organisation_id: int) -> list[Person
 
 
 def lcp_name(programme: Programme, lcp_id: str) -> str:
-    return next((lcp.name for lcp in programme.lcps if lcp.id == lcp_id), lcp_id)
+    lcp = _lcps(programme).get(lcp_id)
+    return lcp.name if lcp is not None else lcp_id
+
+
+# The programme's LCPs by id, for the programme last asked about: the deciders look an LCP up for every message, and a
+# national programme has a hundred of them. Keyed by identity (a Programme is frozen and not hashable).
+_lcp_index: tuple[Programme, dict[str, Lcp]] | None = None
+
+
+def _lcps(programme: Programme) -> dict[str, Lcp]:
+    global _lcp_index
+    cached = _lcp_index
+    if cached is None or cached[0] is not programme:
+        index: dict[str, Lcp] = {}
+        for lcp in programme.lcps:
+            index.setdefault(lcp.id, lcp)  # the first, as Programme.lcp() finds it
+        cached = _lcp_index = (programme, index)
+    return cached[1]

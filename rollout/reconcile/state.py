@@ -7,13 +7,15 @@ read with one query (plain column tuples, no lazy loading), and the deciders wor
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session
 
 from rollout.db import models
@@ -26,7 +28,7 @@ RECENT_DAYS = 120
 PURPOSES = ("reminder", "follow_up", "action_reminder", "action_overdue", "escalation")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkshopRow:
     id: int
     wave_id: str
@@ -40,7 +42,7 @@ class WorkshopRow:
     event_id: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvitationRow:
     id: int
     workshop_id: int
@@ -52,7 +54,7 @@ class InvitationRow:
     response: str  # none | accepted | tentative | declined
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrganisationRow:
     id: int
     lcp_id: str
@@ -61,7 +63,7 @@ class OrganisationRow:
     hub_interest: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactRow:
     id: int
     organisation_id: int
@@ -69,7 +71,7 @@ class ContactRow:
     email: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HubRow:
     id: int
     organisation_id: int
@@ -77,7 +79,7 @@ class HubRow:
     stage_since: dt.datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionRow:
     id: int
     key: str
@@ -91,7 +93,7 @@ class ActionRow:
     overdue_since: dt.date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EscalationRow:
     id: int
     hub_id: int
@@ -107,7 +109,7 @@ class EscalationRow:
         return self.status != "closed"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PendingMessage:
     id: int
     key: str
@@ -157,8 +159,12 @@ class Snapshot:
     def active_escalations(self) -> list[EscalationRow]:
         return [e for e in self.escalations if e.active]
 
+    @cached_property
+    def organisations_by_lcp(self) -> dict[str, list[OrganisationRow]]:
+        return _group(self.organisations.values(), lambda o: o.lcp_id)
+
     def organisations_in(self, lcp_id: str) -> list[OrganisationRow]:
-        return [o for o in self.organisations.values() if o.lcp_id == lcp_id]
+        return list(self.organisations_by_lcp.get(lcp_id, ()))
 
 
 K = TypeVar("K")
@@ -172,8 +178,25 @@ def _group(items: Iterable[V], key: Callable[[V], K]) -> dict[K, list[V]]:
     return dict(grouped)
 
 
-def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
-    """Nine SELECTs, whatever the size of the programme."""
+@dataclass(frozen=True)
+class SnapshotQueries:
+    """The nine SELECTs a snapshot is loaded with (also what bench/reconcile_scale.py scans raw, for comparison)."""
+
+    workshops: Select[Any]
+    invitations: Select[Any]
+    organisations: Select[Any]
+    contacts: Select[Any]
+    hubs: Select[Any]
+    actions: Select[Any]
+    notices: Select[Any]  # (escalation id, level) notified, of escalations not closed
+    escalations: Select[Any]
+    pending: Select[Any]
+
+    def all(self) -> list[Select[Any]]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def snapshot_queries(as_of: dt.datetime) -> SnapshotQueries:
     Wk, Iv, Ct, Og, Hb, Ac, Es, Nt, Ob = (
         models.Workshop,
         models.Invitation,
@@ -186,52 +209,29 @@ def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
         models.OutboundMessage,
     )
     recent = select(Wk.id).where(Wk.starts_at >= as_of - dt.timedelta(days=RECENT_DAYS)).scalar_subquery()
-
-    workshops = {
-        row.id: row
-        for row in (
-            WorkshopRow(*t)
-            for t in session.execute(
-                select(
-                    Wk.id,
-                    Wk.wave_id,
-                    Wk.number,
-                    Wk.title,
-                    Wk.starts_at,
-                    Wk.ends_at,
-                    Wk.format,
-                    Wk.venue,
-                    Wk.status,
-                    Wk.event_id,
-                )
-            ).tuples()
-        )
-    }
-    invitations = tuple(
-        InvitationRow(*t)
-        for t in session.execute(
+    return SnapshotQueries(
+        workshops=select(
+            Wk.id,
+            Wk.wave_id,
+            Wk.number,
+            Wk.title,
+            Wk.starts_at,
+            Wk.ends_at,
+            Wk.format,
+            Wk.venue,
+            Wk.status,
+            Wk.event_id,
+        ),
+        invitations=(
             select(Iv.id, Iv.workshop_id, Iv.email, Iv.name, Iv.lcp_id, Iv.contact_id, Ct.organisation_id, Iv.response)
             .outerjoin(Ct, Ct.id == Iv.contact_id)
             .where(Iv.status == "invited", Iv.workshop_id.in_(recent))
             .order_by(Iv.workshop_id, Iv.lcp_id, Iv.email)
-        ).tuples()
-    )
-    organisations = {
-        t[0]: OrganisationRow(*t)
-        for t in session.execute(select(Og.id, Og.lcp_id, Og.name, Og.sector, Og.hub_interest)).tuples()
-    }
-    contacts = tuple(
-        ContactRow(*t)
-        for t in session.execute(
-            select(Ct.id, Ct.organisation_id, Ct.name, Ct.email).where(Ct.active.is_(True)).order_by(Ct.email)
-        ).tuples()
-    )
-    hubs = {
-        t[0]: HubRow(*t) for t in session.execute(select(Hb.id, Hb.organisation_id, Hb.stage, Hb.stage_since)).tuples()
-    }
-    actions = {
-        t[0]: ActionRow(*t)
-        for t in session.execute(
+        ),
+        organisations=select(Og.id, Og.lcp_id, Og.name, Og.sector, Og.hub_interest),
+        contacts=select(Ct.id, Ct.organisation_id, Ct.name, Ct.email).where(Ct.active.is_(True)).order_by(Ct.email),
+        hubs=select(Hb.id, Hb.organisation_id, Hb.stage, Hb.stage_since),
+        actions=(
             select(
                 Ac.id,
                 Ac.key,
@@ -246,23 +246,62 @@ def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
             )
             .where(or_(Ac.status == "open", Ac.workshop_id.in_(recent)))
             .order_by(Ac.id)
-        ).tuples()
-    }
-    notified: dict[int, set[int]] = defaultdict(set)
-    for escalation_id, level in session.execute(
-        select(Nt.escalation_id, Nt.level).join(Es, Es.id == Nt.escalation_id).where(Es.status != "closed")
-    ).tuples():
-        notified[escalation_id].add(level)
-    escalations = tuple(
-        EscalationRow(*t, notified=frozenset(notified.get(t[0], ())))
-        for t in session.execute(
-            select(Es.id, Es.hub_id, Es.reason, Es.stalled_since, Es.level, Es.status, Es.snoozed_until).order_by(Es.id)
-        ).tuples()
+        ),
+        notices=select(Nt.escalation_id, Nt.level).join(Es, Es.id == Nt.escalation_id).where(Es.status != "closed"),
+        escalations=select(
+            Es.id, Es.hub_id, Es.reason, Es.stalled_since, Es.level, Es.status, Es.snoozed_until
+        ).order_by(Es.id),
+        pending=select(Ob.id, Ob.idempotency_key, Ob.purpose).where(Ob.status == "pending", Ob.purpose.in_(PURPOSES)),
     )
-    pending = tuple(
-        PendingMessage(*t)
-        for t in session.execute(
-            select(Ob.id, Ob.idempotency_key, Ob.purpose).where(Ob.status == "pending", Ob.purpose.in_(PURPOSES))
-        ).tuples()
-    )
+
+
+def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
+    """Nine SELECTs, whatever the size of the programme.
+
+    They run on the session's connection (in its transaction) as Core statements: the rows are plain column tuples,
+    so the ORM's result machinery has nothing to do and is skipped. Pending ORM changes are flushed first, as
+    session.execute's autoflush would, so the snapshot sees everything this transaction has done.
+    """
+    if session.autoflush:
+        session.flush()
+    q = snapshot_queries(as_of)
+    connection = session.connection()
+
+    def rows(statement: Select[Any]) -> Sequence[Row[Any]]:
+        return connection.execute(statement).all()  # one fetchall, not a driver call per row
+
+    with _collector_paused():
+        workshops = {t[0]: WorkshopRow(*t) for t in rows(q.workshops)}
+        invitations = tuple(InvitationRow(*t) for t in rows(q.invitations))
+        organisations = {t[0]: OrganisationRow(*t) for t in rows(q.organisations)}
+        contacts = tuple(ContactRow(*t) for t in rows(q.contacts))
+        hubs = {t[0]: HubRow(*t) for t in rows(q.hubs)}
+        actions = {t[0]: ActionRow(*t) for t in rows(q.actions)}
+        notified: dict[int, set[int]] = defaultdict(set)
+        for escalation_id, level in rows(q.notices):
+            notified[escalation_id].add(level)
+        escalations = tuple(
+            EscalationRow(id_, hub_id, reason, since, level, status, snoozed_until, frozenset(notified.get(id_, ())))
+            for id_, hub_id, reason, since, level, status, snoozed_until in rows(q.escalations)
+        )
+        pending = tuple(PendingMessage(*t) for t in rows(q.pending))
     return Snapshot(as_of, workshops, invitations, organisations, contacts, hubs, actions, escalations, pending)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while the rows are built.
+
+    A national programme's snapshot is some 70,000 rows: every allocation threshold passed on the way starts a
+    collection, and the full ones walk every object in the process, the snapshot built so far included. The rows
+    hold no reference cycles, so those passes find nothing; at 70,000 rows they cost about as much again as fetching
+    the rows (bench/reconcile_scale.py). Reference counting still frees memory meanwhile; the collector is switched
+    back on (if it was on) when the rows are built, and catches up at its next threshold.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -27,7 +27,7 @@ def _world() -> World:
 
 def _one(messages: list[Message]) -> dict[str, Any]:
     assert messages, "the sample world decided no message"
-    return messages[0].context
+    return messages[0].render_context()  # with the check-in link keys (None unless a check-in secret is set)
 
 
 def no_response(programme: Programme) -> dict[str, Any]:

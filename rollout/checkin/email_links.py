@@ -1,0 +1,70 @@
+"""Check-in links for an email's template context: one call when the email is rendered (queued), one link each.
+
+Templates then show `action.done_url` ("Mark as done") for each action in `action`, `actions` or
+`overdue_actions`, and `stage_url` ("We have reached stage N", N = `next_stage`) and `help_url` ("We need help")
+for emails about a hub. Every key is always present and None when there is no link: the recipient is not a partner
+contact (LCP leads and managers get none), the action has no organisation (an LCP lead's), or links are off.
+
+Links are off when no check-in secret is configured (neither ROLLOUT_CHECKIN_SECRET nor
+ROLLOUT_CHECKIN_SECRET_BLOCK): emails then go without them, and this is logged once per process. A secret that is
+configured but unusable (too short, a missing block) raises, naming the setting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from rollout.checkin import links
+
+log = logging.getLogger("rollout.checkin")
+ACTION_KEYS = ("action",)
+ACTION_LIST_KEYS = ("actions", "overdue_actions")
+_warned = False
+
+
+def checkin_configured() -> bool:
+    return bool(os.environ.get("ROLLOUT_CHECKIN_SECRET") or os.environ.get("ROLLOUT_CHECKIN_SECRET_BLOCK", "").strip())
+
+
+def with_checkin_links(context: Mapping[str, Any], contact_id: int | None, *, hub_links: bool) -> dict[str, Any]:
+    """A copy of `context` with the links added (action dicts are copied, never changed in place)."""
+    contact = contact_id if contact_id is not None and _enabled() else None
+    out = dict(context)
+
+    def with_done(action: Any) -> Any:
+        if not isinstance(action, Mapping):
+            return action
+        url = None
+        if contact is not None and action.get("organisation_id") is not None and action.get("id") is not None:
+            url = links.action_done_url(contact, int(action["id"]))
+        return {**action, "done_url": url}
+
+    for key in ACTION_KEYS:
+        if key in out:
+            out[key] = with_done(out[key])
+    for key in ACTION_LIST_KEYS:
+        if isinstance(out.get(key), list | tuple):
+            out[key] = [with_done(a) for a in out[key]]
+    out["stage_url"] = out["help_url"] = None
+    hub_id, next_stage = context.get("hub_id"), context.get("next_stage")
+    if contact is not None and hub_links and hub_id is not None:
+        if next_stage:
+            out["stage_url"] = links.hub_stage_url(contact, int(hub_id), int(next_stage))
+        out["help_url"] = links.hub_help_url(contact, int(hub_id))
+    return out
+
+
+def _enabled() -> bool:
+    global _warned
+    if checkin_configured():
+        return True
+    if not _warned:
+        log.warning(
+            "check-in links are off: set ROLLOUT_CHECKIN_SECRET (or ROLLOUT_CHECKIN_SECRET_BLOCK) so emails let "
+            "partners answer with one click; see docs/checkin.md"
+        )
+        _warned = True
+    return False

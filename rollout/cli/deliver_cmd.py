@@ -1,0 +1,96 @@
+"""`rollout deliver`: drain the outbox now, through the Microsoft 365 gateway (ops use it after an outage).
+
+Exit status (a message that could not be delivered is not an input error, so it does not share exit 2):
+  0  the run completed and nothing failed permanently (rows may remain to retry later, or waiting for the
+     event they belong to; the summary says how many);
+  1  the run completed but some messages failed permanently (listed on stderr; `rollout status` counts them);
+  2  bad input: the configuration or the ROLLOUT_* gateway settings;
+  3  the application database is unreachable (nothing is sent), or became unavailable and the run stopped:
+     whatever was sent before is recorded, or is recognised by the next run (every send is idempotent), so run
+     it again once the database is back;
+  4  another deliverer holds the outbox lease and is delivering now: nothing to do.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from rollout import settings
+from rollout.cli.common import ConfigOption, console, database, err_console, programme
+from rollout.delivery import Deliverer, DeliveryReport, LeaseHeld
+
+EXIT_FAILED = 1
+EXIT_DATABASE = 3
+EXIT_LEASE_HELD = 4
+PROGRESS_EVERY = 25
+
+
+def deliver(
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Handle at most N rows, then stop (default: all that are due).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Deliver every due outbox row now (each exactly once). Exit 0: nothing failed permanently; 1: some did;
+    3: the database became unavailable (run it again); 4: another deliverer is running."""
+    loaded = programme(config)
+    try:
+        engine, sessions = database()
+    except DBAPIError as exc:
+        _error(f"the application database is unavailable ({_shown_url()}): {_reason(exc)}")
+        _error("nothing was sent: run `rollout deliver` again once the database is back")
+        sys.exit(EXIT_DATABASE)
+    from rollout.m365.gateway import O365Gateway  # O365/msal load only for commands that send
+
+    gateway = O365Gateway.from_env(organiser_fallback=loaded.programme.organiser_mailbox)
+    deliverer = Deliverer(sessions, gateway)
+    progress = DeliveryReport()  # the run's own report, as far as it got
+
+    def on_progress(report: DeliveryReport, total: int) -> None:
+        nonlocal progress
+        progress = report
+        done = report.handled + report.retry_later
+        if done % PROGRESS_EVERY == 0:
+            err_console.print(f"outbox: {done} of {total} due: {report.summary()}", highlight=False)
+
+    try:
+        report = deliverer.run(limit=limit, on_progress=on_progress)
+    except LeaseHeld as exc:
+        _error(f"{exc}; it delivers what is queued: nothing to do here")
+        sys.exit(EXIT_LEASE_HELD)
+    except DBAPIError as exc:
+        url = engine.url.render_as_string(hide_password=True)
+        _error(f"the application database became unavailable during delivery ({url}): {_reason(exc)}")
+        _error(
+            f"before it stopped: {progress.summary()}. What was sent is recorded, or is recognised by the next "
+            "run (every send is idempotent): run `rollout deliver` again once the database is back"
+        )
+        sys.exit(EXIT_DATABASE)
+    finally:
+        gateway.close()
+        engine.dispose()
+
+    console.print(f"outbox delivered: {report.summary()}", highlight=False)
+    for failure in report.failures:
+        _error(f"not delivered: {failure}", prefix="")
+    if report.failed:
+        sys.exit(EXIT_FAILED)
+
+
+def _shown_url() -> str:
+    return make_url(settings.database_url()).render_as_string(hide_password=True)
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The driver's message on one line, without SQLAlchemy's SQL and parameters."""
+    return " ".join(str(exc.orig or exc).split())
+
+
+def _error(message: str, prefix: str = "error: ") -> None:
+    # Plain print, not rich: driver and Graph messages may contain [brackets] that rich would take for markup.
+    print(f"{prefix}{message}", file=sys.stderr, flush=True)
