@@ -15,6 +15,7 @@ import typer
 from rollout import settings
 from rollout.cli import plan_cmd, status_cmd
 from rollout.cli.common import ConfigOption, console
+from rollout.cli.demo_checkin import show_checkin_link
 from rollout.cli.simulate_cmd import run_simulation
 from rollout.simulation import Result
 from rollout.simulation.previews import preview_lcp
@@ -77,6 +78,8 @@ def where_to_look(result: Result, config_path: Path) -> None:
     console.rule("rollout status (the simulated programme)")
     with environment_variables({"ROLLOUT_DATABASE_URL": url}):
         status_cmd.status(config_path)
+    console.rule("5. Partners answer from the email")
+    show_checkin_link(url, config_path)
 
 
 def preview_lcp_name(config_path: Path) -> str:
