@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "outbox"
 LEASE_SECONDS = 120
+RENEW_EVERY_SECONDS = LEASE_SECONDS / 4  # renewing after every row would cost a commit per message
 MAX_ATTEMPTS = 8
 
 
@@ -76,6 +78,7 @@ class Deliverer:
         self.gateway = gateway
         self.clock = clock or utcnow
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._renewed_at = 0.0  # time.monotonic() of the last acquisition or renewal
 
     def run(
         self, *, limit: int | None = None, on_progress: Callable[[DeliveryReport, int], None] | None = None
@@ -95,7 +98,8 @@ class Deliverer:
                     skipped.add(row_id)
                 if on_progress:
                     on_progress(report, total)
-                self._renew_lease()
+                if time.monotonic() - self._renewed_at >= RENEW_EVERY_SECONDS:
+                    self._renew_lease()
             report.waiting = len(skipped)
         except DBAPIError:
             # The database itself failed. Releasing the lease needs it too: that would only wait for it again
@@ -123,10 +127,10 @@ class Deliverer:
             if row.kind in ("event.update", "event.cancel") and event_id is None:
                 return "waiting"  # its create has not been delivered yet
             row.status, row.attempts = "sending", row.attempts + 1
-            kind, payload, key = row.kind, row.payload, row.idempotency_key
+            kind, payload, key, first_attempt = row.kind, row.payload, row.idempotency_key, row.attempts == 1
 
         try:
-            provider_id = self._call_gateway(kind, payload, key, event_id)
+            provider_id = self._call_gateway(kind, payload, key, event_id, first_attempt=first_attempt)
         except PermanentGraphError as exc:
             self._finish(row_id, "failed", error=exc)
             report.failed += 1
@@ -145,7 +149,9 @@ class Deliverer:
         report.sent += 1
         return "sent"
 
-    def _call_gateway(self, kind: str, payload: dict[str, Any], key: str, event_id: str | None) -> str | None:
+    def _call_gateway(
+        self, kind: str, payload: dict[str, Any], key: str, event_id: str | None, *, first_attempt: bool
+    ) -> str | None:
         if kind == "event.create":
             return self.gateway.create_event(event_spec(payload), transaction_id=key)
         if kind == "event.update":
@@ -157,7 +163,8 @@ class Deliverer:
             with contextlib.suppress(NotFoundGraphError):  # already gone: the cancellation's purpose is met
                 self.gateway.cancel_event(event_id, payload["comment"])
             return event_id
-        return self.gateway.send_mail(mail_spec(payload), idempotency_key=key)
+        # The attempt was committed before this call, so attempt 1 means no earlier call with this key exists.
+        return self.gateway.send_mail(mail_spec(payload), idempotency_key=key, first_attempt=first_attempt)
 
     def _event_id(self, session: Session, row: models.OutboundMessage) -> str | None:
         if row.workshop_id is None:
@@ -223,10 +230,11 @@ class Deliverer:
             lease = session.get(models.DeliveryLease, LEASE_NAME, with_for_update=True)
             if lease is None:
                 session.add(models.DeliveryLease(name=LEASE_NAME, owner=self.owner, expires_at=expires))
-                return
-            if lease.owner != self.owner and lease.expires_at > now and _holder_alive(lease.owner):
+            elif lease.owner != self.owner and lease.expires_at > now and _holder_alive(lease.owner):
                 raise LeaseHeld(f"the outbox is being delivered by {lease.owner} until {lease.expires_at:%H:%M:%S}Z")
-            lease.owner, lease.expires_at = self.owner, expires
+            else:
+                lease.owner, lease.expires_at = self.owner, expires
+        self._renewed_at = time.monotonic()
 
     def _renew_lease(self) -> None:
         with unit_of_work(self.sessions) as session:
@@ -235,6 +243,7 @@ class Deliverer:
                 .where(models.DeliveryLease.name == LEASE_NAME, models.DeliveryLease.owner == self.owner)
                 .values(expires_at=utcnow() + dt.timedelta(seconds=LEASE_SECONDS))
             )
+        self._renewed_at = time.monotonic()
 
     def _release_lease(self) -> None:
         with unit_of_work(self.sessions) as session:

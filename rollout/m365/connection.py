@@ -13,6 +13,8 @@ What is changed, and why:
 - Verification: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a *session's* `verify`, so a
   configured CA bundle is passed on every request instead (msal gets a session that does so; the Graph
   pipeline passes it per call).
+- `GatewayConnection.get_session`: requests works the proxy settings out of the environment again for every
+  request (scanning all of os.environ); the session does it once per host instead.
 - No urllib3 retry adapter (`request_retries=0`): O365's excludes POST/PATCH and raises RetryError; the
   gateway's own policy (retry.py) applies to every method instead. No `requests_delay` either: pacing is ours.
 """
@@ -65,6 +67,26 @@ class PinnedVerifySession(requests.Session):
         if not isinstance(self._pinned_verify, bool):
             kwargs["verify"] = self._pinned_verify
         return super().request(method, url, *args, **kwargs)
+
+
+def environment_once_per_host(session: requests.Session) -> requests.Session:
+    """Make `session` read proxy and CA settings from the environment once per scheme and host, not per request.
+    Settings given for one request (its own proxies) are never cached."""
+    merge = session.merge_environment_settings
+    cache: dict[tuple[str, str, Any, Any, Any], Any] = {}
+
+    def merge_once(url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        cacheable = isinstance(url, str) and isinstance(verify, bool | str | None) and isinstance(cert, str | None)
+        if proxies or not cacheable:
+            return merge(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, stream, verify, cert)
+        if key not in cache:
+            cache[key] = merge(url, proxies, stream, verify, cert)
+        return dict(cache[key], proxies=dict(cache[key]["proxies"]))
+
+    session.merge_environment_settings = merge_once  # type: ignore[method-assign]
+    return session
 
 
 def transport_failure(exc: requests.RequestException, what: str) -> Exception:
@@ -147,6 +169,9 @@ class GatewayConnection(Connection):
                     instance_discovery=self._instance_discovery,
                 )
             return self._msal_client
+
+    def get_session(self, load_token: bool = False) -> requests.Session:
+        return environment_once_per_host(super().get_session(load_token=load_token))
 
     # --- tokens -------------------------------------------------------------------------------------------
 

@@ -174,18 +174,29 @@ class O365Gateway:
 
     # --- mail ---------------------------------------------------------------------------------------------
 
-    def send_mail(self, mail: MailSpec, idempotency_key: str) -> str:
+    def send_mail(self, mail: MailSpec, idempotency_key: str, *, first_attempt: bool = False) -> str:
         """Exactly once per key: (1) look the deterministic Message-ID up in the organiser's mailbox: a sent
         copy means done; a draft means a previous attempt stopped before /send. (2) Otherwise create the draft
-        from MIME. (3) /send the draft. Any step may lose its response; the re-run starts again at (1)."""
+        from MIME. (3) /send the draft. Any step may lose its response; the retry starts again at (1).
+
+        `first_attempt`: the caller recorded that no call with this key was ever made before (the deliverer
+        commits each attempt before calling), so there is nothing to look up the first time round. That halves
+        the requests per message (Exchange counts them against the mailbox's limits). Retries still look."""
         if not mail.to:
             raise ValueError("a message needs at least one recipient")
         message_id = message_id_for(idempotency_key, self.organiser)
-        with _KEY_LOCKS[hash(message_id) % len(_KEY_LOCKS)]:
-            return self._run(lambda: self._send_once(mail, message_id), "send_mail")
+        look_up = not first_attempt
 
-    def _send_once(self, mail: MailSpec, message_id: str) -> str:
-        found = self._find_messages(message_id)
+        def attempt() -> str:
+            nonlocal look_up
+            look, look_up = look_up, True
+            return self._send_once(mail, message_id, look_up=look)
+
+        with _KEY_LOCKS[hash(message_id) % len(_KEY_LOCKS)]:
+            return self._run(attempt, "send_mail")
+
+    def _send_once(self, mail: MailSpec, message_id: str, *, look_up: bool) -> str:
+        found = self._find_messages(message_id) if look_up else []
         sent = [m for m in found if not m.get("isDraft")]
         if sent:
             return str(sent[0]["id"])
@@ -209,9 +220,8 @@ class O365Gateway:
             if not (isinstance(error, NotFoundGraphError) or error.code == "ErrorInvalidOperation"):
                 raise
             log.warning("draft %s was submitted meanwhile (%s); not sending again", message_id, error.code)
-        sent = [m for m in self._find_messages(message_id) if not m.get("isDraft")]
-        # Exchange files the sent copy asynchronously; with immutable ids it keeps the draft's id anyway.
-        return str(sent[0]["id"]) if sent else draft_id
+        # Immutable ids: the sent copy in Sent Items keeps the draft's id.
+        return draft_id
 
     def _find_messages(self, message_id: str) -> list[dict[str, Any]]:
         response = self._call(

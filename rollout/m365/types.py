@@ -97,6 +97,7 @@ class Gateway(Protocol):
         """The event's cancellation state and every attendee's response (all pages)."""
         ...
 
-    def send_mail(self, mail: MailSpec, idempotency_key: str) -> str:
-        """Send exactly once per key across crashes and retries; returns the sent message's id."""
+    def send_mail(self, mail: MailSpec, idempotency_key: str, *, first_attempt: bool = False) -> str:
+        """Send exactly once per key across crashes and retries; returns the sent message's id.
+        `first_attempt`: no call with this key was ever made before (nothing sent to look for)."""
         ...

@@ -47,8 +47,16 @@ def observe(session: Session, as_of: dt.datetime, outlook_events: list[dict[str,
     Ob = models.OutboundMessage
     keys = frozenset(session.scalars(select(Ob.idempotency_key)))
     waiting = tuple(session.scalars(select(Ob.not_before).where(Ob.status.in_(("pending", "sending")))))
-    events = {str(e["id"]): event_state(str(e["id"]), e) for e in outlook_events if e.get("id")}
-    return Observation(as_of, load_snapshot(session, as_of), keys, waiting, events)
+    return Observation(as_of, load_snapshot(session, as_of), keys, waiting, events_by_id(outlook_events))
+
+
+def events_by_id(outlook_events: list[dict[str, object]]) -> dict[str, EventState]:
+    return {str(e["id"]): event_state(str(e["id"]), e) for e in outlook_events if e.get("id")}
+
+
+def with_outlook(observation: Observation, outlook_events: list[dict[str, object]]) -> Observation:
+    """The observation after replies in Outlook alone (the database unchanged): only the events are read again."""
+    return dataclasses.replace(observation, events=events_by_id(outlook_events))
 
 
 def as_loaded_at(snapshot: Snapshot, as_of: dt.datetime) -> Snapshot:

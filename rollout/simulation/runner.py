@@ -32,7 +32,7 @@ from rollout.partners_csv import read_partner_csv
 from rollout.partners_import import import_partners
 from rollout.simulation import previews, schedule
 from rollout.simulation.behaviour import Happening, Partners, apply, load_view
-from rollout.simulation.due import Observation, observe, reasons_to_run
+from rollout.simulation.due import Observation, observe, reasons_to_run, with_outlook
 from rollout.simulation.engine import Engine, FlowEngine
 from rollout.simulation.ledger import DeliveryCheck, check_delivery
 from rollout.simulation.report import Month, RunRecord, Totals, emails_between, month_start, next_month, totals
@@ -107,6 +107,7 @@ class Simulation:
     runs: list[RunRecord] = field(default_factory=list)
     happened: Counter[str] = field(default_factory=Counter)
     _observation: Observation | None = None
+    _stale_outlook: bool = False  # replies arrived in Outlook since the observation (the database is unchanged)
     _stale_view: bool = True
     _queue: list[Happening] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
@@ -119,6 +120,7 @@ class Simulation:
 
     def changed(self) -> None:
         self._observation = None
+        self._stale_outlook = False
         self._stale_view = True
 
     def run(self, kind: str, as_of: dt.datetime, job: Callable[[dt.datetime], dict[str, object]]) -> RunRecord:
@@ -135,6 +137,9 @@ class Simulation:
         if self._observation is None:
             with self.world.sessions() as session:
                 self._observation = observe(session, as_of, self.world.emulator.events(self.world.organiser))
+        elif self._stale_outlook:
+            self._observation = with_outlook(self._observation, self.world.emulator.events(self.world.organiser))
+        self._stale_outlook = False
         reasons = reasons_to_run(self._observation, self.programme, as_of, record_replies=record_replies)
         self.timings["deciding"] += time.perf_counter() - started
         return reasons
@@ -167,13 +172,18 @@ class Simulation:
         while self._queue and self._queue[0].at < end:
             today.append(heapq.heappop(self._queue))
         if today:
+            database_changed = False
             with unit_of_work(self.world.sessions) as session:
                 for happening in today:
                     self.world.clock.now = happening.at
                     if apply(happening, session, self.world.emulator, self.world.organiser):
                         self.happened[happening.kind] += 1
                         self._month_happened[happening.kind] += 1
-            self.changed()
+                        database_changed |= happening.kind != "reply"  # a reply goes to Outlook only
+            if database_changed:
+                self.changed()
+            else:
+                self._stale_outlook = True
         self.timings["partners"] += time.perf_counter() - started
 
     def _refresh_queue(self) -> None:

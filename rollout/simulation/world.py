@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -28,8 +29,11 @@ from rollout.db.session import make_engine, session_factory
 from rollout.emulator import EmulatorConfig, GraphEmulator
 from rollout.emulator.cli import DEMO_APP, environment
 
-# Files and folders the simulation owns in its directory; anything else there is left alone.
+# Files and folders the simulation owns in its directory; anything else there is left alone. The migrated empty
+# Prefect database (PREFECT_TEMPLATE) is kept: migrating a new one takes most of the temporary server's start.
 OWNED = ("rollout.db", "rollout.db-wal", "rollout.db-shm", "mailboxes", "digests", "tls", "prefect")
+PREFECT_TEMPLATE = "prefect-{version}.template.db"
+RESULTS_BLOCK = "rollout-simulation"
 # Gateway settings of the user's own tenant: never used by a simulation.
 _TENANT_VARIABLES = (
     "ROLLOUT_CLIENT_SECRET_BLOCK",
@@ -153,6 +157,19 @@ def fast_sqlite_commits(database_url: str) -> Iterator[None]:
         event.remove(Engine, "connect", on_connect)
 
 
+def save_template(database: Path, template: Path) -> None:
+    """A consistent copy of the just-migrated (still empty) Prefect database, for the next simulation to start
+    from. The server is running, so SQLite's backup API copies it, not the file system."""
+    partial = template.with_suffix(".partial")
+    source, target = sqlite3.connect(database), sqlite3.connect(partial)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    partial.replace(template)
+
+
 @contextmanager
 def prefect_api(directory: Path, small_ca_file: Path | None = None) -> Iterator[tuple[str, str | None]]:
     """PREFECT_API_URL when set (runs appear in that server's UI); otherwise a temporary Prefect server whose
@@ -165,13 +182,16 @@ def prefect_api(directory: Path, small_ca_file: Path | None = None) -> Iterator[
     opens (one or two per flow run), loading the whole CA bundle each time (~30 ms). With `small_ca_file` (a
     one-certificate PEM file) it loads that instead; no TLS is ever negotiated with it."""
     import prefect.context
+    from prefect.filesystems import LocalFileSystem
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import (
         PREFECT_API_SSL_CERT_FILE,
         PREFECT_API_URL,
+        PREFECT_CLIENT_CSRF_SUPPORT_ENABLED,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
         PREFECT_LOGGING_LEVEL,
         PREFECT_LOGGING_TO_API_ENABLED,
+        PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK,
         PREFECT_SERVER_DATABASE_CONNECTION_URL,
         PREFECT_UI_URL,
         temporary_settings,
@@ -188,14 +208,22 @@ def prefect_api(directory: Path, small_ca_file: Path | None = None) -> Iterator[
 
         folder = directory / "prefect"
         folder.mkdir(parents=True, exist_ok=True)
+        database = folder / "prefect.db"
+        template = directory / PREFECT_TEMPLATE.format(version=prefect.__version__)
+        for leftover in (database, database.with_name("prefect.db-wal"), database.with_name("prefect.db-shm")):
+            leftover.unlink(missing_ok=True)  # a journal of another database would corrupt the copy
+        if template.exists():
+            shutil.copyfile(template, database)
         stack.enter_context(environment_variables({k: os.environ.get(k, v) for k, v in _QUIET_SERVER.items()}))
         stack.enter_context(temporary_database_interface())
         stack.enter_context(
-            temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{folder / 'prefect.db'}"})
+            temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{database}"})
         )
         server = SubprocessASGIServer()
         server.start(timeout=120)
         try:
+            if not template.exists():
+                save_template(database, template)
             updates: dict[Any, Any] = {
                 PREFECT_API_URL: server.api_url,
                 PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
@@ -203,10 +231,19 @@ def prefect_api(directory: Path, small_ca_file: Path | None = None) -> Iterator[
                 # runs log warnings and errors only (the flows' INFO lines cost ~15 ms a run to format).
                 PREFECT_LOGGING_TO_API_ENABLED: False,
                 PREFECT_LOGGING_LEVEL: "WARNING",
+                # The temporary server does not check CSRF tokens (Prefect's default), so a client need not fetch
+                # one: that is a request per flow run.
+                PREFECT_CLIENT_CSRF_SUPPORT_ENABLED: False,
             }
             if small_ca_file is not None and server.api_url.startswith("http://"):
                 updates[PREFECT_API_SSL_CERT_FILE] = str(small_ca_file)
             stack.enter_context(temporary_settings(updates))
+            # With no default result storage block, every flow run asks the server for its default three times.
+            # Naming one saves those requests (nothing is persisted: results stay in memory by default).
+            LocalFileSystem(basepath=str(folder / "results")).save(RESULTS_BLOCK, overwrite=True)
+            stack.enter_context(
+                temporary_settings({PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK: f"local-file-system/{RESULTS_BLOCK}"})
+            )
             stack.enter_context(
                 prefect.context._temporary_global_settings_context(prefect.context.get_settings_context())
             )

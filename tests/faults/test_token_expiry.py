@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.faults.support import assert_each_delivered_exactly_once, deliver_process, graph_requests, queue_mail
 
-MESSAGES = 80
+MESSAGES = 160  # two Graph requests each (draft, send)
 TOKEN_LIFETIME_S = 2
 
 

@@ -88,12 +88,13 @@ def test_an_update_whose_answer_is_lost_is_not_sent_twice(emu: GraphEmulator, ga
         ("POST", SEND, False),  # /send is lost before Exchange sees it
     ],
 )
+@pytest.mark.parametrize("first_attempt", [False, True])
 def test_mail_is_delivered_exactly_once_whichever_step_loses_its_answer(
-    emu: GraphEmulator, gateway: O365Gateway, method: str, path: str, after_commit: bool
+    emu: GraphEmulator, gateway: O365Gateway, method: str, path: str, after_commit: bool, first_attempt: bool
 ) -> None:
     ann = people(1)[0]
     emu.faults.once(method, path, drop=True, after_commit=after_commit)
-    gateway.send_mail(letter(ann), "wave-1/ann/reminder")
+    gateway.send_mail(letter(ann), "wave-1/ann/reminder", first_attempt=first_attempt)
     gateway.send_mail(letter(ann), "wave-1/ann/reminder")  # and a later re-run changes nothing
     assert len(emu.mailbox(ann.email)) == 1
     assert len(faulted(emu)) == 1 and emu.faults.pending() == 0

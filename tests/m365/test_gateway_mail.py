@@ -35,6 +35,17 @@ def test_sending_again_with_the_same_key_delivers_nothing_more(emu: GraphEmulato
     assert len(graph_requests(emu, "POST", "/send")) == 2
 
 
+def test_a_first_attempt_creates_and_sends_the_draft_without_a_lookup(emu: GraphEmulator, gateway: O365Gateway) -> None:
+    ann = people(1)[0]
+    sent_id = gateway.send_mail(letter(ann), "wave-1/ann/first", first_attempt=True)
+    assert len(emu.mailbox(ann.email)) == 1
+    assert graph_requests(emu, "GET") == []
+    assert len(graph_requests(emu, "POST", "/messages")) == 1 and len(graph_requests(emu, "POST", "/send")) == 1
+    # the draft's immutable id is the sent copy's: a later attempt finds the message under the same id
+    assert gateway.send_mail(letter(ann), "wave-1/ann/first") == sent_id
+    assert len(emu.mailbox(ann.email)) == 1
+
+
 def test_a_second_gateway_after_a_crash_finds_the_earlier_send(make_gateway, emu: GraphEmulator) -> None:
     ann = people(1)[0]
     make_gateway().send_mail(letter(ann), "wave-1/ann/welcome")

@@ -1,12 +1,15 @@
-"""Transport: the configured CA bundle is what is trusted, whatever REQUESTS_CA_BUNDLE says."""
+"""Transport: the configured CA bundle is what is trusted, whatever REQUESTS_CA_BUNDLE says; proxies come from the
+environment."""
 
 from __future__ import annotations
 
 import certifi
 import pytest
+import requests
 from gateway_support import workshop
 
 from rollout.emulator import GraphEmulator
+from rollout.m365.connection import environment_once_per_host
 from rollout.m365.types import PermanentGraphError
 
 
@@ -28,3 +31,18 @@ def test_an_untrusted_certificate_fails_at_once_as_a_configuration_error(emu: Gr
     assert caught.value.code == "TlsCertificateVerifyFailed"
     assert "ROLLOUT_CA_BUNDLE" in str(caught.value)
     assert emu.requests == []  # the TLS handshake failed: the server never saw a request
+
+
+def test_proxy_settings_are_read_from_the_environment_once_per_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.council.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    session = environment_once_per_host(requests.Session())
+
+    def proxies(url: str, given: dict[str, str] | None = None) -> dict[str, str]:
+        return dict(session.merge_environment_settings(url, given or {}, False, True, None)["proxies"])
+
+    assert proxies("https://graph.microsoft.com/v1.0/users")["https"] == "http://proxy.council.example:3128"
+    assert "https" not in proxies("https://127.0.0.1:8443/v1.0/users")  # NO_PROXY is honoured
+    monkeypatch.setenv("HTTPS_PROXY", "http://elsewhere.example:1")
+    assert proxies("https://graph.microsoft.com/v1.0/me")["https"] == "http://proxy.council.example:3128"
+    assert proxies("https://graph.microsoft.com/v1.0/me", {"https": "http://mine:8080"})["https"] == "http://mine:8080"

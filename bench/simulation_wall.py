@@ -1,0 +1,166 @@
+"""The whole Leeds programme in simulated time: wall time against the 60 s target, and the part of it that is
+Prefect's own cost per flow run.
+
+Runs `rollout simulate` (the real flows against the Graph emulator and a temporary Prefect server) --runs times,
+each in its own process, in one temporary data directory: the first run starts the temporary Prefect server on a
+new database (it migrates it); later runs start from the migrated copy the first one kept, as a second
+`rollout simulate` does. Then, on a temporary Prefect server started the same way, it runs as many flow runs as
+the simulation did with nothing in them but --tasks no-op tasks each (the reconcile and weekly-digest flows have
+six): the time Prefect alone needs for the simulation's flow runs, before any of the rollout's own work.
+
+Usage:
+    .venv/bin/python bench/simulation_wall.py                 # two simulations, then the Prefect floor
+    .venv/bin/python bench/simulation_wall.py --runs 1 --target 60
+
+Exit status 1 if no simulation finished within --target seconds or any delivery was lost or duplicated.
+Figures and how to read them: docs/performance.md, "Simulation".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import flow, task
+
+from rollout.cli.simulate_cmd import quiet_prefect_console
+from rollout.simulation.world import prefect_api
+
+ROOT = Path(__file__).resolve().parents[1]
+ROLLOUT = Path(sys.executable).with_name("rollout")
+
+
+@task
+def _nothing(n: int) -> int:
+    return n
+
+
+@flow(name="prefect-floor")
+def _empty_run(tasks: int) -> dict[str, object]:
+    for n in range(tasks):
+        _nothing(n)
+    return {}
+
+
+@dataclass(frozen=True)
+class Floor:
+    runs: int
+    tasks_per_run: int
+    seconds: float
+
+    @property
+    def ms_per_run(self) -> float:
+        return 1000 * self.seconds / self.runs
+
+
+@dataclass(frozen=True)
+class Simulated:
+    wall: float  # the whole command, process start to exit
+    simulated: float  # what the command reports (start of the simulation to its totals)
+    days: int
+    flow_runs: int
+    runs_line: str
+    duplicates: int
+    lost: int
+    exit_code: int
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and self.duplicates == 0 and self.lost == 0
+
+
+def run_simulation(config: Path, seed: int, data_dir: Path) -> Simulated:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "ROLLOUT_DATABASE_URL"))}
+    command = [str(ROLLOUT), "simulate", "--config", str(config), "--seed", str(seed), "--data-dir", str(data_dir)]
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    out = done.stdout
+
+    def number(pattern: str) -> str:
+        found = re.search(pattern, out)
+        if found is None:
+            raise SystemExit(
+                f"rollout simulate exited {done.returncode} without {pattern!r}:\n{out[-1500:]}{done.stderr[-1500:]}"
+            )
+        return found.group(1)
+
+    runs_line = number(r"flow runs: ([^\n]+)")
+    return Simulated(
+        wall=wall,
+        simulated=float(number(r"simulated \d+ days in ([\d.]+) s")),
+        days=int(number(r"simulated (\d+) days")),
+        flow_runs=sum(int(n) for n in re.findall(r"(\d+) (?:launch-wave|reconcile|weekly-digest)", runs_line)),
+        runs_line=runs_line,
+        duplicates=int(number(r"duplicates: (\d+)")),
+        lost=int(number(r"lost: (\d+)")),
+        exit_code=done.returncode,
+    )
+
+
+def prefect_floor(directory: Path, runs: int, tasks: int) -> Floor:
+    """`runs` flow runs of `tasks` no-op tasks on a temporary server set up as the simulation's is."""
+    with prefect_api(directory), quiet_prefect_console():
+        _empty_run(tasks)  # the first run registers the flow and warms the client
+        started = time.perf_counter()
+        for _ in range(runs):
+            _empty_run(tasks)
+        return Floor(runs, tasks, time.perf_counter() - started)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, default=ROOT / "config" / "waves.toml")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=2, help="simulations in a row (the first starts Prefect cold)")
+    parser.add_argument("--tasks", type=int, default=6, help="no-op tasks in each floor flow run")
+    parser.add_argument("--target", type=float, default=60.0, help="seconds")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.runs < 1 or args.tasks < 0:
+        print("--runs must be at least 1 and --tasks at least 0", file=sys.stderr)
+        return 2
+    results: list[Simulated] = []
+    with tempfile.TemporaryDirectory(prefix="rollout-bench-") as temporary:
+        for n in range(args.runs):
+            print(f"rollout simulate, {n + 1} of {args.runs} ...", flush=True)
+            results.append(run_simulation(args.config, args.seed, Path(temporary) / "simulation"))
+        print(f"Prefect floor: {results[-1].flow_runs} flow runs of {args.tasks} no-op tasks ...", flush=True)
+        floor = prefect_floor(Path(temporary) / "floor", results[-1].flow_runs, args.tasks)
+    print()
+    for n, result in enumerate(results):
+        start = "cold" if n == 0 else "warm"
+        print(
+            f"simulation {n + 1} ({start} Prefect start): {result.simulated:.1f} s for {result.days} simulated days "
+            f"({result.wall:.1f} s for the whole command)"
+        )
+        print(f"  flow runs: {result.runs_line}")
+        print(f"  duplicates {result.duplicates}, lost {result.lost}, exit status {result.exit_code}")
+    print(
+        f"Prefect floor: {floor.runs} flow runs x {floor.tasks_per_run} no-op tasks = {floor.seconds:.1f} s "
+        f"({floor.ms_per_run:.0f} ms a run)"
+    )
+    best = min(r.simulated for r in results)
+    problems = [
+        f"simulation {n + 1}: exit {r.exit_code}, {r.lost} lost, {r.duplicates} duplicated"
+        for n, r in enumerate(results)
+        if not r.ok
+    ]
+    if best > args.target:
+        problems.append(f"fastest simulation {best:.1f} s > target {args.target:.0f} s")
+    print("simulation: " + ("; ".join(problems) if problems else f"{best:.1f} s, within {args.target:.0f} s"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
