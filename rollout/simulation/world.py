@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import socket
 import sqlite3
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -157,6 +158,12 @@ def fast_sqlite_commits(database_url: str) -> Iterator[None]:
         event.remove(Engine, "connect", on_connect)
 
 
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def save_template(database: Path, template: Path) -> None:
     """A consistent copy of the just-migrated (still empty) Prefect database, for the next simulation to start
     from. The server is running, so SQLite's backup API copies it, not the file system."""
@@ -219,7 +226,9 @@ def prefect_api(directory: Path, small_ca_file: Path | None = None) -> Iterator[
         stack.enter_context(
             temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{database}"})
         )
-        server = SubprocessASGIServer()
+        # Its own port: SubprocessASGIServer() without one hands back any server this process already started
+        # (a test harness's, say), which stopping this one would then stop too.
+        server = SubprocessASGIServer(port=free_port())
         server.start(timeout=120)
         try:
             if not template.exists():
