@@ -63,7 +63,7 @@ from rollout.planner import calendar_for, plan
 from rollout.reconcile import keys
 from rollout.reconcile.decide import decide_changes, decide_messages
 from rollout.reconcile.stalls import current_stalls
-from rollout.reconcile.state import Snapshot, load_snapshot, snapshot_queries
+from rollout.reconcile.state import Snapshot, collector_paused, load_snapshot, snapshot_queries
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "waves.toml"
@@ -552,18 +552,6 @@ def decision_pass(sessions: sessionmaker[Session], programme: Programme, as_of: 
         notices=len(outgoing.notices),
         superseded=len(outgoing.superseded),
     )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """As load_snapshot builds its rows: without the cyclic collector (see rollout/reconcile/state.py)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def raw_scan(engine: Engine, as_of: dt.datetime) -> int:

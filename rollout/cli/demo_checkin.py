@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import socket
 import sys
 import threading
 import time
@@ -19,13 +18,7 @@ from rollout.cli.common import console
 from rollout.config import load_programme
 from rollout.db import models
 from rollout.db.session import make_engine, session_factory
-from rollout.simulation.world import environment_variables
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from rollout.simulation.world import environment_variables, free_port
 
 
 def show_checkin_link(database_url: str, config_path: Path, *, wait: bool | None = None) -> str | None:

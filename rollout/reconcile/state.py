@@ -270,7 +270,7 @@ def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
     def rows(statement: Select[Any]) -> Sequence[Row[Any]]:
         return connection.execute(statement).all()  # one fetchall, not a driver call per row
 
-    with _collector_paused():
+    with collector_paused():
         workshops = {t[0]: WorkshopRow(*t) for t in rows(q.workshops)}
         invitations = tuple(InvitationRow(*t) for t in rows(q.invitations))
         organisations = {t[0]: OrganisationRow(*t) for t in rows(q.organisations)}
@@ -289,7 +289,7 @@ def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused while the rows are built.
 
     A national programme's snapshot is some 70,000 rows: every allocation threshold passed on the way starts a

@@ -159,6 +159,7 @@ def fast_sqlite_commits(database_url: str) -> Iterator[None]:
 
 
 def free_port() -> int:
+    """A TCP port on loopback that nothing is listening on (for a server this process is about to start)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])

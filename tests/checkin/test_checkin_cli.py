@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.db import models
+from rollout.simulation.world import free_port
 from tests.checkin.conftest import PUBLIC_URL, Page, World
 from tests.checkin.pages import token_of, visible
 
@@ -83,16 +83,10 @@ def test_link_without_a_secret_says_what_to_set(run_cli, world: World, monkeypat
     assert "error: check-in links: no signing secret: set ROLLOUT_CHECKIN_SECRET" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_runs_the_page_and_its_access_log_hides_tokens(world: World, data_dir: Path) -> None:
     from rollout.checkin import links
 
-    port = _free_port()
+    port = free_port()
     url = links.action_done_url(world.alice, world.hub_action)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     process = subprocess.Popen(
