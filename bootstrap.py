@@ -27,14 +27,14 @@ def main() -> int:
         print(f"bootstrap: creating {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
     digest = hashlib.sha256(
-        (ROOT / "requirements.lock").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+        b"".join((ROOT / name).read_bytes() for name in ("requirements.lock", "pyproject.toml", "lab/pyproject.toml"))
     ).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
         return 0
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
     print("bootstrap: installing locked dependencies (requirements.lock)")
     subprocess.run([*pip, "--requirement", str(ROOT / "requirements.lock")], check=True)
-    subprocess.run([*pip, "--no-deps", "--editable", str(ROOT)], check=True)
+    subprocess.run([*pip, "--no-deps", "--editable", str(ROOT), "--editable", str(ROOT / "lab")], check=True)
     STAMP.write_text(digest)
     print("bootstrap: ready: .venv/bin/rollout --help")
     return 0

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from rollout.emulator import EmulatorConfig, GraphEmulator
-from rollout.emulator.requestlog import RequestRecord
+from graph_emulator import EmulatorConfig, GraphEmulator
+from graph_emulator.requestlog import RequestRecord
 from rollout.m365.settings import ClientCredential, GatewaySettings
 
 TENANT, CLIENT_ID, SECRET = "bench-tenant", "bench-client", "bench-secret-value-0123"

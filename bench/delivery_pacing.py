@@ -4,8 +4,8 @@ Both send the same N messages (each to its own recipient) through a Graph emulat
 enforces Exchange Online's limits: --pace sends per mailbox in any 60 s (sliding window; over it: 429 with
 Retry-After) and 4 concurrent requests per app.
 
-1. rollout: N mail intents are queued with rollout.outbox.enqueue in a fresh SQLite database, then one
-   rollout.delivery.Deliverer drains the outbox through an O365Gateway configured with the same pace
+1. rollout: N mail intents are queued with rollout.outbound.outbox.enqueue in a fresh SQLite database, then one
+   rollout.outbound.delivery.Deliverer drains the outbox through an O365Gateway configured with the same pace
    (ROLLOUT_SEND_PACE = the mailbox's limit, as in production).
 2. naive: O365's own Message API, `account.mailbox(resource=organiser).new_message()` ... `.send()`, one message
    after the other as fast as they go, no pacing and no retry (a failed send is counted and left), over an
@@ -44,10 +44,10 @@ from _support import ORGANISER, ServerView, gateway_settings, max_in_window, rec
 
 from rollout.db.migrate import upgrade
 from rollout.db.session import make_engine, session_factory, unit_of_work
-from rollout.delivery import Deliverer
 from rollout.m365.gateway import O365Gateway
-from rollout.m365.types import MailSpec, Recipient
-from rollout.outbox import Intent, enqueue, mail_payload
+from rollout.outbound.delivery import Deliverer
+from rollout.outbound.gateway import MailSpec, Recipient
+from rollout.outbound.outbox import Intent, enqueue, mail_payload
 
 TARGET_RATIO = 0.95
 

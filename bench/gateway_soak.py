@@ -28,7 +28,7 @@ from _support import ServerView, gateway_settings, max_in_window, recipient, sta
 
 from rollout.m365.gateway import O365Gateway
 from rollout.m365.retry import RetryPolicy
-from rollout.m365.types import MailSpec, Recipient
+from rollout.outbound.gateway import MailSpec, Recipient
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -53,13 +53,13 @@ from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from rollout.audience import PartnerContact, invitees
 from rollout.config.load import programme_from_dict
 from rollout.config.schema import Programme
 from rollout.db import models
 from rollout.db.migrate import upgrade
 from rollout.db.session import make_engine, normalise_url, session_factory
-from rollout.planner import calendar_for, plan
+from rollout.planning.audience import PartnerContact, invitees
+from rollout.planning.planner import calendar_for, plan
 from rollout.reconcile import keys
 from rollout.reconcile.decide import decide_changes, decide_messages
 from rollout.reconcile.stalls import current_stalls

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from rollout.cli.simulate_cmd import quiet_prefect_console
-from rollout.simulation.world import prefect_api
+from rollout_lab.simulate_cmd import quiet_prefect_console
+from rollout_lab.simulation.world import prefect_api
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLLOUT = Path(sys.executable).with_name("rollout")

@@ -11,7 +11,7 @@ from prefect.input import RunInput
 from flows.arguments import as_is
 from flows.run_tags import tag_this_run
 from rollout.db.types import utcnow
-from rollout.delivery import DeliveryReport
+from rollout.outbound.delivery import DeliveryReport
 from tasks.artifacts import publish_wave_plan
 from tasks.delivery import deliver_outbox
 from tasks.launch import persist_wave_plan, queue_invitations, record_approval

@@ -13,8 +13,8 @@ from flows.run_tags import tag_this_run
 from rollout import settings
 from rollout.config import load_programme
 from rollout.db.types import utcnow
-from rollout.delivery import DeliveryReport
 from rollout.digest import Week
+from rollout.outbound.delivery import DeliveryReport
 from tasks.delivery import deliver_outbox
 from tasks.digest import compute_digest_figures, publish_digest_artifact, queue_digest_emails, store_digest_snapshot
 from tasks.programme import load_programme_file

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollout import settings
 from rollout.config import Programme
 from rollout.db.session import make_engine, session_factory
-from rollout.m365.types import Gateway
+from rollout.outbound.gateway import Gateway
 
 # A new gateway per task would fetch a new token per task; keep one per distinct set of settings.
 _GATEWAY_VARIABLES = (

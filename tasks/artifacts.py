@@ -6,7 +6,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from rollout.config import Programme
-from rollout.launch import LaunchPlan
+from rollout.programme.launch import LaunchPlan
 
 
 def artifact_key(*parts: str) -> str:

@@ -12,7 +12,7 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.logging import get_run_logger
 
 from rollout.config import Programme
-from rollout.delivery import Deliverer, DeliveryReport, LeaseHeld
+from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld
 from rollout.runtime import gateway, sessions
 
 PROGRESS_EVERY_S = 2.0  # how often the progress bar is updated while a delivery runs (and once at the end)

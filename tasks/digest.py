@@ -11,7 +11,7 @@ from rollout.config import Programme
 from rollout.db.session import unit_of_work
 from rollout.digest import DigestSet, compute_digests, digest_intents, render_markdown, store_snapshot
 from rollout.digest.render import md
-from rollout.outbox import enqueue
+from rollout.outbound.outbox import enqueue
 from rollout.runtime import sessions
 from tasks.artifacts import artifact_key
 

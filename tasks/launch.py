@@ -9,7 +9,7 @@ from prefect import task
 from rollout.config import Programme
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
-from rollout.launch import LaunchPlan, prepare_launch, queue_launch
+from rollout.programme.launch import LaunchPlan, prepare_launch, queue_launch
 from rollout.runtime import sessions
 
 

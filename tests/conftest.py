@@ -116,7 +116,7 @@ CLIENT_SECRET = "emulator-only-test-secret"
 @pytest.fixture(scope="session")
 def graph_emulator(programme: Programme) -> Iterator[object]:
     """One Graph emulator over HTTPS on loopback for the session; the app may act on the organiser only."""
-    from rollout.emulator import EmulatorConfig, GraphEmulator
+    from graph_emulator import EmulatorConfig, GraphEmulator
 
     emulator = GraphEmulator(EmulatorConfig(send_pace_per_minute=6000, seed=1)).start()
     emulator.register_app(TENANT_ID, CLIENT_ID, CLIENT_SECRET, mailboxes=[programme.programme.organiser_mailbox])

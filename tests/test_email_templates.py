@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from rollout.config import Programme
-from rollout.emails import render, template_names
+from rollout.outbound.emails import render, template_names
 from tests.reconcile.samples import RECONCILE_SAMPLES
 
 Context = Callable[[Programme], dict[str, Any]]

@@ -22,11 +22,11 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
+from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,11 +43,10 @@ from rollout.checkin import records
 from rollout.checkin.tokens import Claim, TokenCodec, TokenFailure
 from rollout.config import Programme
 from rollout.db.types import utcnow
-from rollout.emails import long_date
+from rollout.outbound.emails import long_date
 
 log = logging.getLogger("rollout.checkin")
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "checkin"
 MAX_BODY_BYTES = 16 * 1024
 
 FAILURE_PAGES: dict[str, tuple[int, str, str]] = {
@@ -81,13 +80,13 @@ class Pages:
     def __init__(self, programme: Programme) -> None:
         self.programme = programme
         self.env = Environment(
-            loader=FileSystemLoader(str(TEMPLATES)),
+            loader=PackageLoader("rollout.templates", "checkin"),
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.css = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+        self.css = resources.files("rollout.templates").joinpath("checkin", "style.css").read_text(encoding="utf-8")
         digest = base64.b64encode(hashlib.sha256(self.css.encode("utf-8")).digest()).decode("ascii")
         self.style_hash = f"'sha256-{digest}'"
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from rollout.config import Programme
 from rollout.db import models
-from rollout.emails import long_date, render
-from rollout.m365.types import MailSpec, Recipient
-from rollout.outbox import Intent, enqueue, mail_payload
+from rollout.outbound.emails import long_date, render
+from rollout.outbound.gateway import MailSpec, Recipient
+from rollout.outbound.outbox import Intent, enqueue, mail_payload
 
 
 def help_request_key(request: models.HubHelpRequest) -> str:

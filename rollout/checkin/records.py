@@ -10,7 +10,8 @@ A claim (rollout.checkin.tokens) only proves that we issued the link and that it
   only (if the hub has moved since, the link no longer applies); a hub asks for help once per period at a stage.
 
 `preview` runs the same checks read-only (for GET, which must never record); `apply` runs them again inside the
-recording transaction, records through rollout.progress with source "checkin", and stores the token id as used.
+recording transaction, records through rollout.programme.progress with source "checkin", and stores the token id
+as used.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from typing import Literal, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rollout import progress
 from rollout.checkin import notify
 from rollout.checkin.tokens import Claim
 from rollout.config import Programme
 from rollout.db import models
-from rollout.emails import long_date
+from rollout.outbound.emails import long_date
+from rollout.programme import progress
 
 SOURCE = "checkin"
 NOTE_MAX_LENGTH = 1000

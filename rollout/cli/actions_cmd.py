@@ -16,7 +16,7 @@ from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
 from rollout.errors import NotFoundError
-from rollout.progress import complete_action
+from rollout.programme.progress import complete_action
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -63,10 +63,10 @@ def link_cmd(
         raise InputError("rollout checkin link", problems)
     assert contact is not None
 
-    from rollout.addresses import normalise_email
     from rollout.checkin import links, records
     from rollout.checkin.tokens import Claim, codec
     from rollout.db import models
+    from rollout.partners.addresses import normalise_email
 
     loaded = programme(config)
     _, sessions = database()

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from rollout import settings
 from rollout.cli.common import ConfigOption, console, database, err_console, programme
-from rollout.delivery import Deliverer, DeliveryReport, LeaseHeld
+from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld
 
 EXIT_FAILED = 1
 EXIT_DATABASE = 3

@@ -16,7 +16,7 @@ from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
-from rollout.progress import acknowledge_escalation, snooze_escalation
+from rollout.programme.progress import acknowledge_escalation, snooze_escalation
 
 app = typer.Typer(no_args_is_help=True)
 

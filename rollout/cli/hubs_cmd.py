@@ -15,9 +15,9 @@ from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
-from rollout.emails import long_date
 from rollout.errors import InputError, NotFoundError
-from rollout.progress import create_hub, move_hub
+from rollout.outbound.emails import long_date
+from rollout.programme.progress import create_hub, move_hub
 from rollout.reconcile import load_snapshot
 from rollout.reconcile.views import hub_statuses
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from rollout.as_of import parse_as_of
 from rollout.cli.common import ConfigOption, console, database, programme
 from rollout.cli.plan_cmd import PlanFormat, plan
 from rollout.errors import InputError, NotFoundError
+from rollout.planning.as_of import parse_as_of
 
 
 def launch(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.metadata import entry_points
 
 import typer
 
@@ -12,9 +13,7 @@ from rollout.cli import (
     checkin_cmd,
     db_cmd,
     deliver_cmd,
-    demo_cmd,
     digest_cmd,
-    emulator_cmd,
     escalations_cmd,
     hubs_cmd,
     launch_cmd,
@@ -22,7 +21,6 @@ from rollout.cli import (
     plan_cmd,
     reconcile_cmd,
     serve_cmd,
-    simulate_cmd,
     status_cmd,
 )
 from rollout.errors import InputError
@@ -37,8 +35,6 @@ cli = typer.Typer(
 cli.command("validate")(plan_cmd.validate)
 cli.command("plan")(plan_cmd.plan)
 cli.command("status")(status_cmd.status)
-cli.command("demo")(demo_cmd.demo)
-cli.command("simulate")(simulate_cmd.simulate_cmd)
 cli.command("launch")(launch_cmd.launch)
 cli.command("approve")(launch_cmd.approve)
 cli.command("reconcile")(reconcile_cmd.reconcile)
@@ -46,13 +42,16 @@ cli.command("digest")(digest_cmd.digest)
 cli.command("deliver")(deliver_cmd.deliver)
 cli.command("serve")(serve_cmd.serve)
 cli.command("deploy")(serve_cmd.deploy)
-cli.command("emulator")(emulator_cmd.emulator)
 cli.add_typer(partners_cmd.app, name="partners", help="Import and list partner organisations and contacts.")
 cli.add_typer(db_cmd.app, name="db", help="The application database.")
 cli.add_typer(hubs_cmd.app, name="hubs", help="Hubs: where each stands, and recording progress.")
 cli.add_typer(actions_cmd.app, name="actions", help="Follow-up actions: list them, record them done.")
 cli.add_typer(escalations_cmd.app, name="escalations", help="Escalations of stalled hubs: list, acknowledge, snooze.")
 cli.add_typer(checkin_cmd.app, name="checkin", help="Partners' check-in page and links.")
+
+# Commands other installed packages add (the lab's demo, simulate and emulator): rollout never imports them itself.
+for _plugin in entry_points(group="rollout.commands"):
+    _plugin.load()(cli)
 
 
 def app() -> None:

@@ -12,9 +12,9 @@ from rich.table import Table
 from rollout.cli.common import ConfigOption, console, database, programme
 from rollout.db.session import unit_of_work
 from rollout.errors import NotFoundError
-from rollout.partners_csv import COLUMN_HELP, read_partner_csv
-from rollout.partners_import import import_partners
-from rollout.partners_query import active_partner_contacts
+from rollout.partners.csv_rows import COLUMN_HELP, read_partner_csv
+from rollout.partners.importer import import_partners
+from rollout.partners.query import active_partner_contacts
 
 app = typer.Typer(no_args_is_help=True)
 

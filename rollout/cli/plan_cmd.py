@@ -12,9 +12,9 @@ from rich.table import Table
 
 from rollout.cli.common import ConfigOption, console, database, programme
 from rollout.errors import NotFoundError
-from rollout.ics import wave_calendar
-from rollout.partners_query import active_partner_contacts
-from rollout.wave_plan import plan_wave
+from rollout.partners.query import active_partner_contacts
+from rollout.planning.ics import wave_calendar
+from rollout.planning.wave_plan import plan_wave
 
 
 class PlanFormat(StrEnum):

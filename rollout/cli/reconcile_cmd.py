@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rollout.as_of import parse_as_of
 from rollout.cli.common import ConfigOption, console, database, programme
 from rollout.db.types import utcnow
+from rollout.planning.as_of import parse_as_of
 from rollout.reconcile import preview
 from rollout.reconcile.run import PURPOSE_WORDS
 

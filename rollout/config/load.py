@@ -50,7 +50,7 @@ def programme_from_dict(raw: dict[str, Any], source: str) -> Programme:
 
 def _planning_problems(programme: Programme) -> Iterator[str]:
     # Imported here: the planner depends on the schema, and validation should catch a wave too short to plan.
-    from rollout.planner import PlanError, plan
+    from rollout.planning.planner import PlanError, plan
 
     for wave in programme.waves:
         try:

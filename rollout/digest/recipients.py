@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from rollout.config.schema import Programme
 from rollout.digest.figures import Digest
 from rollout.digest.render import render_email
-from rollout.m365.types import MailSpec, Recipient
-from rollout.outbox import Intent, mail_payload
+from rollout.outbound.gateway import MailSpec, Recipient
+from rollout.outbound.outbox import Intent, mail_payload
 
 
 @dataclass(frozen=True)

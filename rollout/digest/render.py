@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rollout.digest.figures import Count, Digest, Rsvp, StageBar
-from rollout.emails import RenderedEmail, render
+from rollout.outbound.emails import RenderedEmail, render
 
 TEMPLATE = "weekly_digest"
 LIST_LIMIT = 15  # rows per list in an email; the rest are counted ("and 4 more")

@@ -36,7 +36,7 @@ from O365.utils import BaseTokenBackend
 from rollout.m365.redact import scrub
 from rollout.m365.retry import RetryableFailure
 from rollout.m365.settings import ClientCredential, GatewaySettings
-from rollout.m365.types import PermanentGraphError
+from rollout.outbound.gateway import PermanentGraphError
 
 log = logging.getLogger("rollout.m365")
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from O365.utils.windows_tz import IANA_TO_WIN, WIN_TO_IANA
 
-from rollout.m365.types import AttendeeResponse, EventSpec, EventState, Response
+from rollout.outbound.gateway import AttendeeResponse, EventSpec, EventState, Response
 
 # transactionId = UUID5 of the caller's key in this namespace: deterministic (a retry or a re-run after a
 # crash sends the same value, so Graph returns the event it already created), 36 characters, no personal data.

@@ -1,4 +1,4 @@
-"""`O365Gateway`: the `rollout.m365.types.Gateway` for the organiser's mailbox, over Microsoft Graph.
+"""`O365Gateway`: the `rollout.outbound.gateway.Gateway` for the organiser's mailbox, over Microsoft Graph.
 
 Every operation is idempotent as a whole and is run by retry.run_with_retries, which re-runs it from its
 first step after a transient failure (see retry.py for why whole operations, not single requests).
@@ -29,7 +29,7 @@ from rollout.m365.pipeline import GraphPipeline, GraphResponse, segment
 from rollout.m365.redact import install_log_redaction
 from rollout.m365.retry import RetryPolicy, run_with_retries
 from rollout.m365.settings import GatewaySettings, SecretLoader
-from rollout.m365.types import (
+from rollout.outbound.gateway import (
     EventSpec,
     EventState,
     Gateway,
@@ -262,4 +262,4 @@ def _id_of(response: GraphResponse, what: str) -> str:
 if TYPE_CHECKING:
 
     def _implements_the_protocol(gateway: O365Gateway) -> Gateway:
-        return gateway  # mypy checks O365Gateway against rollout.m365.types.Gateway here
+        return gateway  # mypy checks O365Gateway against rollout.outbound.gateway.Gateway here

@@ -14,7 +14,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from rollout.m365.types import MailSpec, PermanentGraphError, Recipient
+from rollout.outbound.gateway import MailSpec, PermanentGraphError, Recipient
 
 
 def message_id_for(key: str, organiser: str) -> str:

@@ -22,7 +22,7 @@ from rollout.m365.limits import RetryAfterGate, SendPacer
 from rollout.m365.redact import scrub
 from rollout.m365.retry import TRANSIENT_STATUSES, RetryableFailure, parse_retry_after
 from rollout.m365.schema import validate_body
-from rollout.m365.types import NotFoundGraphError, PermanentGraphError
+from rollout.outbound.gateway import NotFoundGraphError, PermanentGraphError
 
 log = logging.getLogger("rollout.m365")
 

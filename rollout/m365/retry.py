@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from rollout.m365.types import TransientGraphError
+from rollout.outbound.gateway import TransientGraphError
 
 log = logging.getLogger("rollout.m365")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollout.config.schema import Programme
-from rollout.emails import long_date
+from rollout.outbound.emails import long_date
 from rollout.reconcile import keys
 from rollout.reconcile.clock import Clock
 from rollout.reconcile.messages import (

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from rollout import progress
 from rollout.db import models
-from rollout.outbox import enqueue
+from rollout.outbound.outbox import enqueue
+from rollout.programme import progress
 from rollout.reconcile.decide import Changes, Outgoing
 from rollout.reconcile.messages import Message
 

@@ -8,8 +8,8 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from rollout.config.schema import Programme
-from rollout.planner import calendar_for
-from rollout.workdays import WorkingCalendar
+from rollout.planning.planner import calendar_for
+from rollout.planning.workdays import WorkingCalendar
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rollout.config.schema import Programme, Wave
-from rollout.planner import PlannedAction, WorkshopSlot, plan
+from rollout.planning.planner import PlannedAction, WorkshopSlot, plan
 from rollout.reconcile import keys
 from rollout.reconcile.clock import Clock
 from rollout.reconcile.messages import (

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollout.config.schema import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.m365.types import EventState, Gateway, NotFoundGraphError, Response
+from rollout.outbound.gateway import EventState, Gateway, NotFoundGraphError, Response
 from rollout.reconcile.workshops import configured_wave
 
 RSVP_HORIZON_DAYS = 42

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollout.config.schema import Programme
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
-from rollout.delivery import Deliverer, DeliveryReport
-from rollout.emails import long_date
-from rollout.m365.types import Gateway
+from rollout.outbound.delivery import Deliverer, DeliveryReport
+from rollout.outbound.emails import long_date
+from rollout.outbound.gateway import Gateway
 from rollout.reconcile.apply import ChangeReport, QueueReport, apply_changes, existing_keys, queue_outgoing
 from rollout.reconcile.decide import Outgoing, decide_changes, decide_messages
 from rollout.reconcile.messages import Message

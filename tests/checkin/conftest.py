@@ -20,8 +20,8 @@ from rollout.checkin.tokens import TokenCodec, codec
 from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.programme_sync import sync_programme
-from rollout.progress import create_hub
+from rollout.programme.progress import create_hub
+from rollout.programme.sync import sync_programme
 
 SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 PUBLIC_URL = "https://checkin.example.gov.uk"

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.db import models
-from rollout.simulation.world import free_port
+from rollout_lab.simulation.world import free_port
 from tests.checkin.conftest import PUBLIC_URL, Page, World
 from tests.checkin.pages import token_of, visible
 

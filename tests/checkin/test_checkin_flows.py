@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollout.checkin import links
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.progress import move_hub
+from rollout.programme.progress import move_hub
 from tests.checkin.conftest import Page, ServePage, World, snapshot
 from tests.checkin.pages import visible
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.config import Programme
 from rollout.db import models
-from rollout.planner import plan
+from rollout.planning.planner import plan
 from rollout.reconcile import queue_messages, record_changes
 from rollout.reconcile.keys import escalation_id_of
 from tests.checkin.conftest import PUBLIC_URL, ServePage, snapshot

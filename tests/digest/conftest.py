@@ -1,4 +1,4 @@
-"""A programme state with known numbers, built directly with the models (and rollout.progress for changes).
+"""A programme state with known numbers, built directly with the models (and rollout.programme.progress for changes).
 
 As of Monday 17 October 2022, 08:00 UK time (week 42). Wave 1 (central, woodsley-holt-park, morley) has held
 workshop 1 and invited people to workshop 2. Every number the tests assert is derived in the comments here.
@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.m365.types import MailSpec, Recipient
-from rollout.outbox import Intent, enqueue, mail_payload
-from rollout.programme_sync import sync_programme
-from rollout.progress import complete_action, create_hub, move_hub
+from rollout.outbound.gateway import MailSpec, Recipient
+from rollout.outbound.outbox import Intent, enqueue, mail_payload
+from rollout.programme.progress import complete_action, create_hub, move_hub
+from rollout.programme.sync import sync_programme
 
 LONDON = ZoneInfo("Europe/London")
 AS_OF = dt.datetime(2022, 10, 17, 8, 0, tzinfo=LONDON).astimezone(dt.UTC)

@@ -13,7 +13,7 @@ from rollout.config import Programme
 from rollout.digest import DigestSet, compute_digests, digest_intents, render_email, render_markdown
 from rollout.digest.recipients import DigestRecipient, digest_intent
 from rollout.digest.render import md
-from rollout.outbox import mail_spec
+from rollout.outbound.outbox import mail_spec
 from tests.digest.conftest import AS_OF, NASTY, World
 
 

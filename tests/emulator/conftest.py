@@ -11,7 +11,7 @@ import msal
 import pytest
 import requests
 
-from rollout.emulator import EmulatorConfig, GraphEmulator
+from graph_emulator import EmulatorConfig, GraphEmulator
 
 TENANT = "emulator-tenant"
 CLIENT_ID = "rollout-test-client"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from rollout.emulator import EmulatorConfig, GraphEmulator, serve_forever
+from graph_emulator import EmulatorConfig, GraphEmulator, serve_forever
 from tests.emulator.conftest import (
     CLIENT_ID,
     ORGANISER,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from tests.emulator.conftest import ORGANISER, Graph, event_body, ids
 
 

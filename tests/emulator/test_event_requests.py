@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from tests.emulator.conftest import ORGANISER, Graph, event_body, ids
 
 

@@ -8,7 +8,7 @@ import msal
 import pytest
 import requests
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from tests.emulator.conftest import ORGANISER, TENANT, Graph, event_body, ids, start_emulator, token_for
 
 

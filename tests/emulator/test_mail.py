@@ -6,7 +6,7 @@ import base64
 from email.message import EmailMessage
 from typing import Any
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from tests.emulator.conftest import ORGANISER, Graph, ids
 
 TAG = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name RolloutKey"

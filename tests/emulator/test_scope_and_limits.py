@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from rollout.emulator import GraphEmulator
-from rollout.emulator.errors import ServiceError
-from rollout.emulator.limits import SendPace
+from graph_emulator import GraphEmulator
+from graph_emulator.errors import ServiceError
+from graph_emulator.limits import SendPace
 from tests.emulator.conftest import OTHER_CLIENT, Graph, event_body, start_emulator, token_for
 
 

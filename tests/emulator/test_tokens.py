@@ -7,7 +7,7 @@ import time
 import msal
 import requests
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from tests.emulator.conftest import CLIENT_ID, GRAPH_SCOPE, SECRET, TENANT, Graph, msal_app, token_for
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rollout.emulator import EmulatorConfig, GraphEmulator
+from graph_emulator import EmulatorConfig, GraphEmulator
 from tests.conftest import CLIENT_SECRET, TENANT_ID
 from tests.faults.support import ORGANISER
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.m365.mail import message_id_for
-from rollout.m365.types import MailSpec, Recipient
-from rollout.outbox import Intent, enqueue, mail_payload
+from rollout.outbound.gateway import MailSpec, Recipient
+from rollout.outbound.outbox import Intent, enqueue, mail_payload
 from tests.conftest import ROOT
 
 ORGANISER = "digital.health.hubs@example.org"  # config/waves.toml's organiser_mailbox

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
-from rollout.delivery import LEASE_NAME
+from rollout.outbound.delivery import LEASE_NAME
 from tests.faults.support import ORGANISER, assert_each_delivered_exactly_once, key_of, outbox_status, queue_mail
 
 

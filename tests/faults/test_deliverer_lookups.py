@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.delivery import Deliverer
 from rollout.m365.gateway import O365Gateway
-from rollout.outbox import mail_spec
+from rollout.outbound.delivery import Deliverer
+from rollout.outbound.outbox import mail_spec
 from tests.faults.support import ORGANISER, assert_each_delivered_exactly_once, graph_requests, key_of, queue_mail
 
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.db.types import utcnow
-from rollout.delivery import MAX_ATTEMPTS, Deliverer, DeliveryReport
 from rollout.m365.gateway import O365Gateway
+from rollout.outbound.delivery import MAX_ATTEMPTS, Deliverer, DeliveryReport
 from tests.faults.support import (
     ORGANISER,
     assert_each_delivered_exactly_once,

@@ -29,7 +29,7 @@ def sample_rows() -> list[dict[str, str]]:
 
 
 def expected_attendees(number: int, rows: list[dict[str, str]]) -> set[str]:
-    """The audiences of config/waves.toml, restated independently of rollout.audience."""
+    """The audiences of config/waves.toml, restated independently of rollout.planning.audience."""
     leads = {f"{lcp}.lead@example.org" for lcp in WAVE_1_LCPS}
     if number in (1, 2, 6):
         chosen = rows

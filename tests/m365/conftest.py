@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from gateway_support import FAST_RETRIES, settings_for, start_emulator
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from rollout.m365.gateway import O365Gateway
 from rollout.m365.retry import RetryPolicy
 

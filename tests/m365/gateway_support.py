@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from rollout.emulator import EmulatorConfig, GraphEmulator
-from rollout.emulator.requestlog import RequestRecord
+from graph_emulator import EmulatorConfig, GraphEmulator
+from graph_emulator.requestlog import RequestRecord
 from rollout.m365.retry import RetryPolicy
 from rollout.m365.settings import ClientCredential, GatewaySettings
-from rollout.m365.types import EventSpec, MailSpec, Recipient
+from rollout.outbound.gateway import EventSpec, MailSpec, Recipient
 
 TENANT = "gateway-test-tenant"
 CLIENT_ID = "gateway-test-client"

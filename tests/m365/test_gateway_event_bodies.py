@@ -18,7 +18,7 @@ from rollout.m365.events import (
     transaction_id_for,
 )
 from rollout.m365.schema import RequestSchemaError, validate_body
-from rollout.m365.types import AttendeeResponse, EventSpec, Recipient
+from rollout.outbound.gateway import AttendeeResponse, EventSpec, Recipient
 
 LONDON = ZoneInfo("Europe/London")
 

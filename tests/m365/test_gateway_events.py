@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from gateway_support import ORGANISER, graph_requests, kinds_received, people, workshop
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from rollout.m365.gateway import O365Gateway
-from rollout.m365.types import NotFoundGraphError, Recipient
+from rollout.outbound.gateway import NotFoundGraphError, Recipient
 
 
 def test_creating_an_event_invites_every_attendee_once(emu: GraphEmulator, gateway: O365Gateway) -> None:

@@ -15,10 +15,10 @@ from gateway_support import (
     workshop,
 )
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from rollout.m365.gateway import O365Gateway
 from rollout.m365.retry import RetryPolicy
-from rollout.m365.types import PermanentGraphError, TransientGraphError
+from rollout.outbound.gateway import PermanentGraphError, TransientGraphError
 
 EVENTS = "/users/*/events"
 MESSAGES = "/users/*/messages"

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from gateway_support import ORGANISER, graph_requests, letter, people, workshop
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from rollout.m365.gateway import O365Gateway
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from gateway_support import ORGANISER, graph_requests, letter, people
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from rollout.m365.gateway import O365Gateway
 from rollout.m365.mail import message_id_for
-from rollout.m365.types import PermanentGraphError, Recipient
+from rollout.outbound.gateway import PermanentGraphError, Recipient
 
 
 def test_a_message_arrives_once_with_text_and_html(emu: GraphEmulator, gateway: O365Gateway) -> None:

@@ -7,7 +7,7 @@ import email
 from email import policy
 
 from rollout.m365.mail import message_id_for, mime_draft_body
-from rollout.m365.types import MailSpec, Recipient
+from rollout.outbound.gateway import MailSpec, Recipient
 
 MAIL = MailSpec(
     to=(Recipient("Ann Lee", "ann@hub.example"),),

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from rollout.m365.retry import RetryableFailure, RetryPolicy, parse_retry_after, run_with_retries
-from rollout.m365.types import PermanentGraphError, TransientGraphError
+from rollout.outbound.gateway import PermanentGraphError, TransientGraphError
 
 
 def test_retry_after_is_never_shortened() -> None:

@@ -9,11 +9,11 @@ import pytest
 from gateway_support import SECRET, letter, people, settings_for, workshop
 from pydantic import SecretStr
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from rollout.m365.connection import build_connection
 from rollout.m365.gateway import O365Gateway
 from rollout.m365.settings import ClientCredential
-from rollout.m365.types import GraphError, PermanentGraphError
+from rollout.outbound.gateway import GraphError, PermanentGraphError
 
 UNMASKED_BEARER = re.compile(r"Bearer (?!\*\*\*)\S")
 

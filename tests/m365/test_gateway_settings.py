@@ -129,7 +129,7 @@ def test_urls_pace_and_concurrency_are_read_from_the_environment() -> None:
 
 def test_importing_the_package_reads_nothing_and_types_need_no_o365() -> None:
     code = (
-        "import sys, rollout.m365.types, rollout.m365.settings;"
+        "import sys, rollout.outbound.gateway, rollout.m365.settings;"
         "assert 'O365' not in sys.modules and 'msal' not in sys.modules;"
         "import rollout.m365.gateway"
     )

@@ -13,7 +13,7 @@ import pytest
 from gateway_support import ORGANISER, graph_requests, letter, people, settings_for, workshop
 from O365.connection import Connection
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from rollout.m365.connection import build_connection
 from rollout.m365.gateway import O365Gateway
 

@@ -8,9 +8,9 @@ import pytest
 import requests
 from gateway_support import workshop
 
-from rollout.emulator import GraphEmulator
+from graph_emulator import GraphEmulator
 from rollout.m365.connection import environment_once_per_host
-from rollout.m365.types import PermanentGraphError
+from rollout.outbound.gateway import PermanentGraphError
 
 
 def test_the_ca_bundle_setting_wins_over_requests_environment_variables(

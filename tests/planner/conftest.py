@@ -11,7 +11,7 @@ import pytest
 
 from rollout.config import Programme, load_programme
 from rollout.config.load import programme_from_dict
-from rollout.workdays import WorkingCalendar, working_calendar
+from rollout.planning.workdays import WorkingCalendar, working_calendar
 
 REAL_CONFIG = Path(__file__).resolve().parents[2] / "config" / "waves.toml"
 

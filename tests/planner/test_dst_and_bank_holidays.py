@@ -9,8 +9,8 @@ from typing import Any
 from rollout.config import Programme
 from rollout.config.load import programme_from_dict
 from rollout.errors import InputError
-from rollout.planner import plan
-from rollout.workdays import WorkingCalendar
+from rollout.planning.planner import plan
+from rollout.planning.workdays import WorkingCalendar
 
 Raw = dict[str, Any]
 Build = Callable[[Raw], Programme]

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from rollout.config import DueRule, Programme, Wave
-from rollout.planner import PlanError, due_date, plan
-from rollout.workdays import WorkingCalendar
+from rollout.planning.planner import PlanError, due_date, plan
+from rollout.planning.workdays import WorkingCalendar
 
 Raw = dict[str, Any]
 Build = Callable[[Raw], Programme]

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from rollout.config import Programme
-from rollout.planner import PlanError, plan
-from rollout.workdays import WorkingCalendar
+from rollout.planning.planner import PlanError, plan
+from rollout.planning.workdays import WorkingCalendar
 
 WEEKDAYS = [None, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 

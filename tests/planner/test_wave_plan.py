@@ -10,8 +10,8 @@ import pytest
 
 from rollout.config import Programme
 from rollout.config.schema import WorkshopOverride
-from rollout.planner import PlanError, WorkshopSlot, plan
-from rollout.workdays import WorkingCalendar
+from rollout.planning.planner import PlanError, WorkshopSlot, plan
+from rollout.planning.workdays import WorkingCalendar
 
 Raw = dict[str, Any]
 Build = Callable[[Raw], Programme]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from rollout.workdays import WorkingCalendar, working_calendar
+from rollout.planning.workdays import WorkingCalendar, working_calendar
 
 D = dt.date
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.launch import prepare_launch, queue_launch
-from rollout.partners_csv import read_partner_csv
-from rollout.partners_import import import_partners
+from rollout.partners.csv_rows import read_partner_csv
+from rollout.partners.importer import import_partners
+from rollout.programme.launch import prepare_launch, queue_launch
 from tests.conftest import SAMPLE_PARTNERS
 from tests.reconcile.builders import UK
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.progress import acknowledge_escalation, complete_action, move_hub, snooze_escalation
+from rollout.programme.progress import acknowledge_escalation, complete_action, move_hub, snooze_escalation
 from tests.conftest import SAMPLE_PARTNERS
 from tests.reconcile.builders import UK, local
 

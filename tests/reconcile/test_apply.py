@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.config import Programme
 from rollout.db import models
-from rollout.progress import complete_action
+from rollout.programme.progress import complete_action
 from rollout.reconcile import preview, queue_messages, record_changes
 from tests.reconcile.builders import d, local
 from tests.reconcile.conftest import with_cancelled

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from rollout.emails import render
+from rollout.outbound.emails import render
 from rollout.reconcile import keys
 
 LONG = "a" * 64 + "@" + ".".join(["very-long-label-" + str(n) for n in range(10)]) + ".example.org"

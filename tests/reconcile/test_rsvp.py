@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from rollout.config import load_programme
 from rollout.db import models
-from rollout.m365.types import AttendeeResponse, EventState
+from rollout.outbound.gateway import AttendeeResponse, EventState
 from rollout.reconcile import sync_rsvps
 from rollout.reconcile.rsvp import ResponseUpdate, response_updates
 from tests.reconcile.builders import d, local

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.delivery import DeliveryReport
-from rollout.launch import prepare_launch, queue_launch
-from rollout.m365.types import Gateway
+from rollout.outbound.delivery import DeliveryReport
+from rollout.outbound.gateway import Gateway
+from rollout.programme.launch import prepare_launch, queue_launch
 from rollout.reconcile import ReconcileReport, deliver, run_reconcile
 from rollout.runtime import gateway as runtime_gateway
 from tests.conftest import CONFIG

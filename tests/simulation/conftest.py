@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from rollout.simulation import Options, Result, simulate
-from rollout.simulation.engine import Engine
-from rollout.simulation.world import World
+from rollout_lab.simulation import Options, Result, simulate
+from rollout_lab.simulation.engine import Engine
+from rollout_lab.simulation.world import World
 from tests.backends import PostgresBackend, SqliteBackend
 from tests.conftest import CONFIG
 from tests.simulation.direct import DirectEngine

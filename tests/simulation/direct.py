@@ -8,11 +8,11 @@ import datetime as dt
 from rollout.config import Programme
 from rollout.db.session import unit_of_work
 from rollout.digest import compute_digests, digest_intents, store_snapshot
-from rollout.launch import prepare_launch, queue_launch
-from rollout.outbox import enqueue
+from rollout.outbound.outbox import enqueue
+from rollout.programme.launch import prepare_launch, queue_launch
 from rollout.reconcile import deliver, run_reconcile
 from rollout.runtime import gateway
-from rollout.simulation.world import World
+from rollout_lab.simulation.world import World
 
 
 class DirectEngine:

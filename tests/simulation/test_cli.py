@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rollout.simulation import ledger, runner, schedule
+from rollout_lab.simulation import ledger, runner, schedule
 from tests.conftest import CONFIG
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from rollout.cli.demo_checkin import show_checkin_link
 from rollout.db import models
-from rollout.programme_sync import sync_programme
+from rollout.programme.sync import sync_programme
+from rollout_lab.demo_checkin import show_checkin_link
 from tests.conftest import CONFIG, SAMPLE_PARTNERS
 
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from graph_emulator import MailboxItem
 from rollout.db.session import unit_of_work
-from rollout.emulator import MailboxItem
 from rollout.m365.mail import message_id_for
-from rollout.outbox import Intent, enqueue
-from rollout.simulation.ledger import check_delivery
+from rollout.outbound.outbox import Intent, enqueue
+from rollout_lab.simulation.ledger import check_delivery
 
 ORGANISER = "hubs@example.org"
 NOW = dt.datetime(2022, 10, 4, 6, tzinfo=dt.UTC)

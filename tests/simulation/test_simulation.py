@@ -10,8 +10,8 @@ from collections import Counter
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-from rollout.simulation import Result
-from rollout.simulation.schedule import Window
+from rollout_lab.simulation import Result
+from rollout_lab.simulation.schedule import Window
 from tests.simulation.conftest import FIRST, LAST, SEED, Ledger, Simulator, files_in
 
 MONDAYS = sum(1 for day in Window(FIRST, LAST).each_day() if day.weekday() == 0)

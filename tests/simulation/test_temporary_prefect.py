@@ -10,7 +10,7 @@ from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL, PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK, temporary_settings
 
-from rollout.simulation.world import PREFECT_TEMPLATE, prefect_api
+from rollout_lab.simulation.world import PREFECT_TEMPLATE, prefect_api
 
 
 @flow(name="simulation-probe")

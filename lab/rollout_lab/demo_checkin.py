@@ -1,0 +1,82 @@
+"""The demo's last step: the partners' check-in page, running, with one working "Mark as done" link."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from rollout.checkin.app import create_app
+from rollout.checkin.links import action_done_url
+from rollout.checkin.serve import service_from_env, uvicorn_config
+from rollout.cli.common import console
+from rollout.config import load_programme
+from rollout.db import models
+from rollout.db.session import make_engine, session_factory
+from rollout_lab.simulation.world import environment_variables, free_port
+
+
+def show_checkin_link(database_url: str, config_path: Path, *, wait: bool | None = None) -> str | None:
+    """Start the page on loopback, prove one partner's link opens it, print the link; returns the link."""
+    import uvicorn
+
+    port = free_port()
+    settings: dict[str, str | None] = {
+        "ROLLOUT_DATABASE_URL": database_url,
+        "ROLLOUT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # A secret for this demo only: the demo's links stop working when it ends.
+        "ROLLOUT_CHECKIN_SECRET": secrets.token_urlsafe(32),
+    }
+    with environment_variables(settings):
+        engine = make_engine(database_url)
+        sessions = session_factory(engine)
+        with sessions() as session:
+            found = session.execute(
+                select(models.Action, models.Contact)
+                .join(models.Contact, models.Contact.organisation_id == models.Action.organisation_id)
+                .where(models.Action.status == "open", models.Contact.active.is_(True))
+                .order_by(models.Action.id)
+                .limit(1)
+            ).first()
+        if found is None:
+            console.print("Check-in page: no open action left in the simulated programme to show a link for.")
+            return None
+        action, contact = found
+        link = action_done_url(contact.id, action.id)
+        server = uvicorn.Server(
+            uvicorn_config(
+                create_app(service_from_env(sessions, load_programme(config_path))),
+                "127.0.0.1",
+                port,
+                log_level="warning",
+            )
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 20
+            while not server.started:
+                if time.monotonic() > deadline or not thread.is_alive():
+                    raise RuntimeError("the check-in page did not start")
+                time.sleep(0.05)
+            page = httpx.get(link, timeout=10)
+            page.raise_for_status()
+            console.print(
+                f'Check-in page running at http://127.0.0.1:{port}. {contact.name}\'s "Mark as done" link for '
+                f'"{action.title}" (it opens a confirmation page; nothing is recorded until the button is pressed):'
+            )
+            console.print(link, markup=False, highlight=False, soft_wrap=True)
+            if wait if wait is not None else sys.stdin.isatty():
+                input("Press Enter to stop the check-in page ... ")
+            else:
+                console.print("(Not a terminal, so the page stops now; `rollout checkin serve` runs it for good.)")
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            engine.dispose()
+        return link

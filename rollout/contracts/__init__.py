@@ -1,0 +1,1 @@
+"""The Graph v1.0 request-body contract the gateway validates against."""

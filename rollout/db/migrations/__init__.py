@@ -1,0 +1,1 @@
+"""Programme data files: Alembic migrations."""

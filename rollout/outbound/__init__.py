@@ -1,0 +1,1 @@
+"""Everything outbound: the outbox, the deliverer, email rendering and the gateway Protocol."""

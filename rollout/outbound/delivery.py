@@ -1,0 +1,269 @@
+"""The one deliverer: drains the outbox through the gateway, exactly once per idempotency key.
+
+Each row is marked `sending` and committed before the gateway is called. A crash after that point leaves the row
+`sending`; the next run calls the gateway again, and every gateway operation is idempotent for the same key
+(transactionId for events, a Message-ID lookup for mail, diff-only PATCH, cancel-if-not-cancelled), so the second
+call finishes the job instead of repeating it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from rollout.db import models
+from rollout.db.session import unit_of_work
+from rollout.db.types import utcnow
+from rollout.outbound.gateway import Gateway, NotFoundGraphError, PermanentGraphError, TransientGraphError
+from rollout.outbound.outbox import event_spec, mail_spec
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "outbox"
+LEASE_SECONDS = 120
+RENEW_EVERY_SECONDS = LEASE_SECONDS / 4  # renewing after every row would cost a commit per message
+MAX_ATTEMPTS = 8
+
+
+class LeaseHeld(RuntimeError):
+    """Another live deliverer holds the outbox."""
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    dropped: int = 0
+    retry_later: int = 0
+    waiting: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.failed + self.dropped
+
+    def summary(self) -> str:
+        return (
+            f"sent {self.sent}, failed {self.failed}, dropped as stale {self.dropped}, "
+            f"to retry {self.retry_later}, waiting {self.waiting}"
+        )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+class Deliverer:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        gateway: Gateway,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.gateway = gateway
+        self.clock = clock or utcnow
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._renewed_at = 0.0  # time.monotonic() of the last acquisition or renewal
+
+    def run(
+        self, *, limit: int | None = None, on_progress: Callable[[DeliveryReport, int], None] | None = None
+    ) -> DeliveryReport:
+        """Deliver every due row (or `limit` rows). `on_progress(report, total)` is called after each row."""
+        report = DeliveryReport()
+        self._acquire_lease()
+        try:
+            total = self._due_count()
+            skipped: set[int] = set()
+            while limit is None or report.handled + report.retry_later < limit:
+                row_id = self._next_due(skipped)
+                if row_id is None:
+                    break
+                outcome = self._deliver_one(row_id, report)
+                if outcome == "waiting":
+                    skipped.add(row_id)
+                if on_progress:
+                    on_progress(report, total)
+                if time.monotonic() - self._renewed_at >= RENEW_EVERY_SECONDS:
+                    self._renew_lease()
+            report.waiting = len(skipped)
+        except DBAPIError:
+            # The database itself failed. Releasing the lease needs it too: that would only wait for it again
+            # (SQLite's busy timeout, a reconnect) and then replace this error with its own. The lease frees
+            # itself: at once for a deliverer on this host that has exited, after LEASE_SECONDS otherwise. A row
+            # left `sending` is finished by the next run (the gateway recognises what it already sent).
+            raise
+        except BaseException:
+            self._release_lease()
+            raise
+        self._release_lease()
+        return report
+
+    # -- one row -------------------------------------------------------------------------------------------------
+
+    def _deliver_one(self, row_id: int, report: DeliveryReport) -> str:
+        now = self.clock()
+        with unit_of_work(self.sessions) as session:
+            row = session.get_one(models.OutboundMessage, row_id)
+            if row.stale_after and now > row.stale_after:
+                row.status, row.last_error = "dropped", f"stale: not delivered before {row.stale_after.isoformat()}"
+                report.dropped += 1
+                return "dropped"
+            event_id = self._event_id(session, row)
+            if row.kind in ("event.update", "event.cancel") and event_id is None:
+                return "waiting"  # its create has not been delivered yet
+            row.status, row.attempts = "sending", row.attempts + 1
+            kind, payload, key, first_attempt = row.kind, row.payload, row.idempotency_key, row.attempts == 1
+
+        try:
+            provider_id = self._call_gateway(kind, payload, key, event_id, first_attempt=first_attempt)
+        except PermanentGraphError as exc:
+            self._finish(row_id, "failed", error=exc)
+            report.failed += 1
+            report.failures.append(f"{key}: {exc.code}")
+            log.warning("outbox %s failed permanently: %s", key, exc.code)
+            return "failed"
+        except TransientGraphError as exc:
+            retry = self._retry_later(row_id, exc)
+            if retry:
+                report.retry_later += 1
+                return "retry"
+            report.failed += 1
+            report.failures.append(f"{key}: {exc.code} after {MAX_ATTEMPTS} attempts")
+            return "failed"
+        self._finish(row_id, "sent", provider_id=provider_id)
+        report.sent += 1
+        return "sent"
+
+    def _call_gateway(
+        self, kind: str, payload: dict[str, Any], key: str, event_id: str | None, *, first_attempt: bool
+    ) -> str | None:
+        if kind == "event.create":
+            return self.gateway.create_event(event_spec(payload), transaction_id=key)
+        if kind == "event.update":
+            assert event_id is not None
+            self.gateway.update_event(event_id, event_spec(payload))
+            return event_id
+        if kind == "event.cancel":
+            assert event_id is not None
+            with contextlib.suppress(NotFoundGraphError):  # already gone: the cancellation's purpose is met
+                self.gateway.cancel_event(event_id, payload["comment"])
+            return event_id
+        # The attempt was committed before this call, so attempt 1 means no earlier call with this key exists.
+        return self.gateway.send_mail(mail_spec(payload), idempotency_key=key, first_attempt=first_attempt)
+
+    def _event_id(self, session: Session, row: models.OutboundMessage) -> str | None:
+        if row.workshop_id is None:
+            return None
+        workshop = session.get_one(models.Workshop, row.workshop_id)
+        return workshop.event_id
+
+    def _finish(
+        self, row_id: int, status: str, *, provider_id: str | None = None, error: PermanentGraphError | None = None
+    ) -> None:
+        with unit_of_work(self.sessions) as session:
+            row = session.get_one(models.OutboundMessage, row_id)
+            row.status = status
+            if error is not None:
+                row.error_code, row.last_error = error.code, str(error)
+                return
+            row.provider_id, row.sent_at, row.last_error = provider_id, self.clock(), None
+            if row.workshop_id is not None:
+                workshop = session.get_one(models.Workshop, row.workshop_id)
+                if row.kind == "event.create":
+                    workshop.event_id, workshop.status = provider_id, "scheduled"
+                elif row.kind == "event.cancel":
+                    workshop.status = "cancelled"
+
+    def _retry_later(self, row_id: int, exc: TransientGraphError) -> bool:
+        with unit_of_work(self.sessions) as session:
+            row = session.get_one(models.OutboundMessage, row_id)
+            row.error_code, row.last_error = exc.code, str(exc)
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+                return False
+            row.status, row.not_before = "pending", self.clock() + backoff(row.attempts)
+            return True
+
+    # -- queue ---------------------------------------------------------------------------------------------------
+
+    def _due_filter(self) -> list[ColumnElement[bool]]:
+        now = self.clock()
+        return [
+            models.OutboundMessage.status.in_(("pending", "sending")),
+            or_(models.OutboundMessage.not_before.is_(None), models.OutboundMessage.not_before <= now),
+        ]
+
+    def _due_count(self) -> int:
+        with self.sessions() as session:
+            return len(session.scalars(select(models.OutboundMessage.id).where(*self._due_filter())).all())
+
+    def _next_due(self, skipped: set[int]) -> int | None:
+        with self.sessions() as session:
+            query = select(models.OutboundMessage.id).where(*self._due_filter())
+            if skipped:
+                query = query.where(models.OutboundMessage.id.not_in(skipped))
+            return session.scalars(query.order_by(models.OutboundMessage.id).limit(1)).first()
+
+    # -- lease ---------------------------------------------------------------------------------------------------
+
+    # The lease runs on real time even when the business clock (`clock`) is simulated.
+
+    def _acquire_lease(self) -> None:
+        now = utcnow()
+        expires = now + dt.timedelta(seconds=LEASE_SECONDS)
+        with unit_of_work(self.sessions) as session:
+            lease = session.get(models.DeliveryLease, LEASE_NAME, with_for_update=True)
+            if lease is None:
+                session.add(models.DeliveryLease(name=LEASE_NAME, owner=self.owner, expires_at=expires))
+            elif lease.owner != self.owner and lease.expires_at > now and _holder_alive(lease.owner):
+                raise LeaseHeld(f"the outbox is being delivered by {lease.owner} until {lease.expires_at:%H:%M:%S}Z")
+            else:
+                lease.owner, lease.expires_at = self.owner, expires
+        self._renewed_at = time.monotonic()
+
+    def _renew_lease(self) -> None:
+        with unit_of_work(self.sessions) as session:
+            session.execute(
+                update(models.DeliveryLease)
+                .where(models.DeliveryLease.name == LEASE_NAME, models.DeliveryLease.owner == self.owner)
+                .values(expires_at=utcnow() + dt.timedelta(seconds=LEASE_SECONDS))
+            )
+        self._renewed_at = time.monotonic()
+
+    def _release_lease(self) -> None:
+        with unit_of_work(self.sessions) as session:
+            session.execute(
+                update(models.DeliveryLease)
+                .where(models.DeliveryLease.name == LEASE_NAME, models.DeliveryLease.owner == self.owner)
+                .values(expires_at=utcnow() - dt.timedelta(seconds=1))
+            )
+
+
+def _holder_alive(owner: str) -> bool:
+    """A lease held by a process on this host that no longer exists is free at once (a killed deliverer)."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

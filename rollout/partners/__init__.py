@@ -1,0 +1,1 @@
+"""Partner organisations and contacts: reading the CSV, importing it, loading them."""

@@ -1,0 +1,1 @@
+"""Database writers for the programme: its LCPs and waves, launches, recorded progress."""
