@@ -13,14 +13,12 @@ from prefect.runtime import flow_run
 
 from flows.arguments import as_is
 from flows.run_tags import tag_this_run
-from rollout.config import Programme
 from rollout.db.types import utcnow
+from rollout.planning.status import active_waves
 from rollout.reconcile import ReconcileReport
 from tasks.delivery import deliver_outbox
 from tasks.programme import load_programme_file
 from tasks.reconcile import publish_reconcile_summary, queue_messages_task, record_changes_task, sync_rsvps_task
-
-ACTIVE_MARGIN = dt.timedelta(days=60)  # a wave's follow-ups and escalations outlive its last workshop
 
 
 def run_name() -> str:
@@ -32,18 +30,14 @@ def run_name() -> str:
     return f"reconcile · {moment:%Y-%m-%d}"
 
 
-def active_waves(programme: Programme, now: dt.datetime) -> list[str]:
-    today = now.astimezone(programme.tz).date()
-    return [w.id for w in programme.waves if w.start - ACTIVE_MARGIN <= today <= w.end + ACTIVE_MARGIN]
-
-
 @flow(name="reconcile", flow_run_name=run_name, log_prints=False)
 def reconcile(as_of: dt.datetime | None = None, config_path: str | None = None) -> dict[str, object]:
     """Sync RSVPs, record what changed, queue what is due, deliver it, and publish a summary."""
     logger = get_run_logger()
     now = (as_of or utcnow()).astimezone(dt.UTC)
     programme = load_programme_file(config_path)
-    tag_this_run("reconcile", *(f"wave:{wave}" for wave in active_waves(programme, now)))
+    today = now.astimezone(programme.tz).date()
+    tag_this_run("reconcile", *(f"wave:{wave}" for wave in active_waves(programme, today)))
     report = ReconcileReport(as_of=now)
     report.rsvp = sync_rsvps_task(as_is(programme), now)
     logger.info("RSVPs: %s", report.rsvp.summary())

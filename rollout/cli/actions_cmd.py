@@ -10,12 +10,23 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from rollout.cli.common import ByOption, ConfigOption, JsonOption, console, database, programme, record_id, who
+from rollout.cli.common import (
+    AsOfOption,
+    ByOption,
+    ConfigOption,
+    JsonOption,
+    as_of_moment,
+    console,
+    database,
+    programme,
+    record_id,
+    who,
+)
 from rollout.cli.hubs_cmd import check_lcp
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.db.types import utcnow
 from rollout.errors import NotFoundError
+from rollout.planning.status import is_overdue
 from rollout.programme.progress import complete_action
 
 app = typer.Typer(no_args_is_help=True)
@@ -27,12 +38,13 @@ def list_cmd(
     lcp: Annotated[str | None, typer.Option("--lcp", help="Only this LCP (id).")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Done actions too.")] = False,
     as_json: JsonOption = False,
+    as_of: AsOfOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Follow-up actions: who owns each, which workshop set it, when it is due, and whether it is overdue."""
     loaded = programme(config)
     check_lcp(loaded, lcp)
-    today = utcnow().astimezone(loaded.tz).date()
+    today = as_of_moment(as_of, loaded).astimezone(loaded.tz).date()
     _, sessions = database()
     with sessions() as session:
         query = (
@@ -42,8 +54,6 @@ def list_cmd(
         )
         if not show_all or overdue:
             query = query.where(models.Action.status == "open")
-        if overdue:
-            query = query.where(models.Action.due_date < today)
         if lcp:
             query = query.where(models.Action.lcp_id == lcp)
         rows: list[dict[str, Any]] = [
@@ -57,11 +67,12 @@ def list_cmd(
                 "workshop": a.workshop.number,
                 "due": a.due_date.isoformat(),
                 "status": a.status,
-                "overdue": a.status == "open" and a.due_date < today,
+                "overdue": is_overdue(a, today),
                 "done_at": a.done_at.isoformat() if a.done_at else None,
                 "done_by": a.done_by,
             }
             for a in session.scalars(query).unique()
+            if not overdue or is_overdue(a, today)
         ]
     if as_json:
         print(json.dumps(rows, indent=2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,9 @@ from rollout import settings
 from rollout.config import Programme, load_programme
 from rollout.db.migrate import current_revision, head_revision, upgrade
 from rollout.db.session import make_engine, session_factory
+from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
+from rollout.planning.as_of import parse_as_of
 
 ConfigOption = Annotated[
     Path | None,
@@ -51,6 +54,21 @@ ByOption = Annotated[
     typer.Option("--by", help="Who is recording this (stored with the change; default: $USER)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON for machines.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="As the programme stood on this date (YYYY-MM-DD: that day at runs.reconcile_time) or date and time "
+        "(default: now).",
+    ),
+]
+
+
+def as_of_moment(text: str | None, loaded: Programme) -> dt.datetime:
+    """A command's clock: --as-of, read as `rollout reconcile --as-of` reads it, else now."""
+    if text is None:
+        return utcnow()
+    return parse_as_of(text, loaded.programme.timezone, loaded.runs.reconcile_time)
 
 
 def who(by: str | None) -> str:

@@ -10,7 +10,17 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rollout.cli.common import ByOption, ConfigOption, JsonOption, console, database, programme, who
+from rollout.cli.common import (
+    AsOfOption,
+    ByOption,
+    ConfigOption,
+    JsonOption,
+    as_of_moment,
+    console,
+    database,
+    programme,
+    who,
+)
 from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
@@ -37,13 +47,14 @@ def list_cmd(
     lcp: Annotated[str | None, typer.Option("--lcp", help="Only this LCP (id).")] = None,
     stalled: Annotated[bool, typer.Option("--stalled", help="Only hubs stalled today.")] = False,
     as_json: JsonOption = False,
+    as_of: AsOfOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Hubs with their stage, how long they have been there, and whether they are stalled or escalated."""
     loaded = programme(config)
     check_lcp(loaded, lcp)
+    now = as_of_moment(as_of, loaded)
     _, sessions = database()
-    now = utcnow()
     with sessions() as session:
         statuses = hub_statuses(load_snapshot(session, now), loaded, now)
     chosen = [s for s in statuses if (lcp is None or s.lcp_id == lcp) and (not stalled or s.stalled)]

@@ -2,9 +2,8 @@
 
 Windows, all at the programme's local wall-clock time:
 - "recent" (hub movements, actions completed) = the 7 days up to as_of;
-- "due soon" = open actions due from as_of's date to 6 days later (Monday to Sunday for a Monday digest);
-- "overdue" = open actions whose due date is before as_of's date;
-- "stalled" = a hub at a stage longer than that stage's `stall_after_days`.
+- "due soon", "overdue", "stalled" and a wave's state are rollout.planning.status's rules, applied to as_of's
+  local date: the same the reconciler escalates and `rollout hubs list --stalled` shows.
 
 Week-over-week change compares with the counters stored by the most recent earlier digest (DigestSnapshot), so a
 change reconciles with the numbers people read in that email; with no earlier digest there is no change to show.
@@ -22,6 +21,16 @@ from zoneinfo import ZoneInfo
 from rollout.config.schema import Programme
 from rollout.digest.state import ActionRow, HubRow, InvitationRow, OrgRow, ProgrammeState, WorkshopRow
 from rollout.digest.week import Week
+from rollout.planning.status import (
+    NO_PROGRESS,
+    OVERDUE_ACTIONS,
+    StallRule,
+    WaveState,
+    days_overdue,
+    is_due_soon,
+    is_overdue,
+    wave_state,
+)
 
 RECENT = dt.timedelta(days=7)
 COUNTERS_VERSION = 1
@@ -124,7 +133,23 @@ class StalledHub:
     stage: int
     stage_title: str
     days_at_stage: int
-    limit_days: int
+    limit_days: int | None  # the stage's stall_after_days
+    no_progress_since: dt.date | None  # None: stalled for overdue actions only
+    overdue_actions_since: dt.date | None
+
+    @property
+    def why(self) -> str:
+        """'stage 1 (Title) for 138 days, expected at most 90; overdue actions since 11 Oct'."""
+        reasons = []
+        if self.no_progress_since is not None:
+            reasons.append(
+                f"stage {self.stage} ({self.stage_title}) for {self.days_at_stage} days, "
+                f"expected at most {self.limit_days}"
+            )
+        if self.overdue_actions_since is not None:
+            since = self.overdue_actions_since
+            reasons.append(f"overdue actions since {since.day} {since:%b}")
+        return "; ".join(reasons)
 
 
 @dataclass(frozen=True)
@@ -188,7 +213,7 @@ class WaveFigures:
     start: dt.date
     end: dt.date
     lcp_names: tuple[str, ...]
-    state: str  # not started | running | finished
+    state: WaveState
     workshops: tuple[WorkshopLine, ...]  # empty until the wave is launched
     workshops_done: Count
     workshops_upcoming: int
@@ -325,6 +350,7 @@ class _Computation:
         self.hubs = {h.id: h for h in state.hubs}
         self.workshops = {w.id: w for w in state.workshops}
         self.wave_of_lcp = {lcp: wave.id for wave in programme.waves for lcp in wave.lcps}
+        self.stall_rule = StallRule.of(programme, self.today)
 
     def count(self, now: int, *path: str) -> Count:
         return Count(now, self.previous.value(*path) if self.previous else None)
@@ -380,19 +406,13 @@ class _Computation:
             for lcp in config.lcps
             if lcp in self.state.lcp_ids
         )
-        if self.today < config.start:
-            state = "not started"
-        elif self.today > config.end:
-            state = "finished"
-        else:
-            state = "running"
         return WaveFigures(
             id=config.id,
             name=config.name,
             start=config.start,
             end=config.end,
             lcp_names=tuple(self.programme.lcp(lcp).name for lcp in config.lcps),
-            state=state,
+            state=wave_state(config, self.today),
             workshops=lines,
             workshops_done=self.count(sum(1 for w in lines if w.state == "done"), "waves", wave_id, "workshops_done"),
             workshops_upcoming=sum(1 for w in lines if w.state == "upcoming"),
@@ -435,7 +455,7 @@ class _Computation:
             overdue=overdue,
             actions_overdue=self.count(len(overdue), *path, "actions_overdue"),
             movements=self.movements({h.id for h in hubs}),
-            stalled=self.stalled(hubs),
+            stalled=self.stalled(hubs, actions),
             escalations=escalations,
             open_escalations=self.count(len(escalations), *path, "open_escalations"),
             roles=roles,
@@ -458,17 +478,16 @@ class _Computation:
             owner=owner,
             workshop_number=workshop.number if workshop else None,
             due_date=action.due_date,
-            days_overdue=max(0, (self.today - action.due_date).days),
+            days_overdue=days_overdue(action.due_date, self.today),
         )
 
     def overdue(self, actions: Sequence[ActionRow], lead_name: str) -> tuple[ActionLine, ...]:
-        late = [a for a in actions if a.status == "open" and a.due_date < self.today]
+        late = [a for a in actions if is_overdue(a, self.today)]
         lines = [self.action_line(a, lead_name) for a in late]
         return tuple(sorted(lines, key=lambda a: (-a.days_overdue, a.owner.casefold(), a.title)))
 
     def due_soon(self, actions: Sequence[ActionRow], lead_name: str) -> tuple[ActionLine, ...]:
-        last = self.today + dt.timedelta(days=6)
-        soon = [a for a in actions if a.status == "open" and self.today <= a.due_date <= last]
+        soon = [a for a in actions if is_due_soon(a, self.today)]
         lines = [self.action_line(a, lead_name) for a in soon]
         return tuple(sorted(lines, key=lambda a: (a.due_date, a.owner.casefold(), a.title)))
 
@@ -495,17 +514,29 @@ class _Computation:
             if c.hub_id in hub_ids and self.recent(c.changed_at)
         )
 
-    def stalled(self, hubs: Sequence[HubRow]) -> tuple[StalledHub, ...]:
+    def stalled(self, hubs: Sequence[HubRow], actions: Sequence[ActionRow]) -> tuple[StalledHub, ...]:
+        open_by_org: dict[int, list[ActionRow]] = {}
+        for a in actions:
+            if a.organisation_id is not None and a.status == "open":
+                open_by_org.setdefault(a.organisation_id, []).append(a)
         result = []
         for hub in hubs:
-            stage = next((s for s in self.programme.stages if s.number == hub.stage), None)
-            if stage is None or stage.stall_after_days is None:
+            since = self.local_date(hub.stage_since)
+            stalls = self.stall_rule.stalls(hub.lcp_id, hub.stage, since, open_by_org.get(hub.organisation_id, []))
+            if not stalls:
                 continue
-            days = (self.today - self.local_date(hub.stage_since)).days
-            if days > stage.stall_after_days:
-                result.append(
-                    StalledHub(self.hub_name(hub.id), stage.number, stage.title, days, stage.stall_after_days)
+            stage = next((s for s in self.programme.stages if s.number == hub.stage), None)
+            result.append(
+                StalledHub(
+                    self.hub_name(hub.id),
+                    hub.stage,
+                    stage.title if stage else f"stage {hub.stage}",
+                    (self.today - since).days,
+                    stage.stall_after_days if stage else None,
+                    stalls.get(NO_PROGRESS),
+                    stalls.get(OVERDUE_ACTIONS),
                 )
+            )
         return tuple(sorted(result, key=lambda s: (-s.days_at_stage, s.organisation.casefold())))
 
     def escalations(self, hub_ids: Collection[int]) -> tuple[OpenEscalation, ...]:

@@ -164,9 +164,7 @@ def render_markdown(digest: Digest) -> str:
             )
             out.append(f"- moved: {md(mv.organisation)}: {move} ({mv.on})")
         for s in lcp.stalled:
-            out.append(
-                f"- stalled: {md(s.organisation)}: stage {s.stage} for {s.days_at_stage} days (limit {s.limit_days})"
-            )
+            out.append(f"- stalled: {md(s.organisation)}: {md(s.why)}")
         for e in lcp.escalations:
             out.append(
                 f"- escalation: {md(e.organisation)}: {e.reason} since {e.stalled_since}, level {e.level} "

@@ -82,6 +82,7 @@ class ActionRow:
     status: str  # open | done
     done_at: dt.datetime | None
     done_by: str | None
+    overdue_since: dt.date | None = None  # as the reconciler marked it
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ def load_state(session: Session, lcp_ids: Collection[str], changes_since: dt.dat
             a.status,
             a.done_at,
             a.done_by,
+            a.overdue_since,
         )
         for a in session.scalars(select(models.Action).order_by(models.Action.due_date, models.Action.id))
     )

@@ -2,8 +2,9 @@
 
 - reminder window: from `reminders.action_working_days_before` working days before the due date until the end
   of the due date (local); dropped if still queued after that;
-- overdue: an open action is overdue from the day after its due date (`overdue_since`); its owner is told once,
-  in the same transaction that marks it (a notice still queued when the action is done is dropped).
+- overdue (rollout.planning.status): an open action is overdue from the day after its due date; it is marked
+  with that day (`overdue_since`) and its owner is told once, in the same transaction that marks it (a notice still
+  queued when the action is done is dropped).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from rollout.config.schema import Programme
 from rollout.outbound.emails import long_date
+from rollout.planning.status import is_overdue, overdue_from, past_due
 from rollout.reconcile import keys
 from rollout.reconcile.clock import Clock
 from rollout.reconcile.messages import (
@@ -34,18 +36,10 @@ class OverdueMark:
     since: dt.date
 
 
-def overdue_since(action: ActionRow) -> dt.date:
-    return action.due_date + dt.timedelta(days=1)
-
-
-def is_overdue(action: ActionRow, today: dt.date) -> bool:
-    return action.status == "open" and action.due_date < today
-
-
 def overdue_marks(snapshot: Snapshot, programme: Programme, now: dt.datetime) -> list[OverdueMark]:
     today = Clock.of(programme, now).today
     return [
-        OverdueMark(a.id, overdue_since(a))
+        OverdueMark(a.id, overdue_from(a.due_date))
         for a in snapshot.actions.values()
         if is_overdue(a, today) and a.overdue_since is None
     ]
@@ -75,7 +69,7 @@ def action_reminders(snapshot: Snapshot, programme: Programme, now: dt.datetime)
     messages = []
     for action in snapshot.actions.values():
         due = action.due_date
-        if action.status != "open" or due < today:
+        if action.status != "open" or past_due(due, today):
             continue
         if due not in opens:
             opens[due] = clock.cal.add_working_days(due, -before)

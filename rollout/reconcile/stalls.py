@@ -1,11 +1,7 @@
 """Stalled hubs and their escalation ladder. Pure.
 
-A hub of an LCP whose wave has started is stalled
-- `no_progress`: it has stayed at its stage longer than `stall_after_days` (the stage's setting; none: never), in
-  local days since `stage_since`; the stall began the day after stage_since's local date + stall_after_days (the
-  digest counts stalled hubs the same way);
-- `overdue_actions`: its organisation has open actions past their due date; the stall began on the earliest
-  `overdue_since` among them.
+Which hubs are stalled, since when and why (`no_progress`, `overdue_actions`; only once the hub's LCP's wave has
+started) is rollout.planning.status's StallRule, the one definition the digest and `rollout hubs list` use too.
 
 Each stall is one Escalation row (unique per hub, reason and start). Level n of `escalation.levels` is due
 `after_days` after the stall began; it is sent once (EscalationNotice is unique per level), on working days only
@@ -22,8 +18,8 @@ from typing import Any
 
 from rollout.config.schema import Programme
 from rollout.outbound.emails import long_date
+from rollout.planning.status import NO_PROGRESS, OVERDUE_ACTIONS, StallRule, is_overdue
 from rollout.reconcile import keys
-from rollout.reconcile.actions import is_overdue, overdue_since
 from rollout.reconcile.clock import Clock
 from rollout.reconcile.messages import (
     Message,
@@ -36,7 +32,6 @@ from rollout.reconcile.messages import (
 )
 from rollout.reconcile.state import EscalationRow, HubRow, Snapshot
 
-NO_PROGRESS, OVERDUE_ACTIONS = "no_progress", "overdue_actions"
 AUDIENCE_WORDS = {
     "hub_contact": "the hub's contacts",
     "lcp_lead": "the LCP lead",
@@ -75,32 +70,21 @@ class Notice:
     messages: tuple[Message, ...]
 
 
-def engaged_lcps(programme: Programme, today: dt.date) -> set[str]:
-    """LCPs whose wave has started: the programme holds their hubs to its pace (others are not escalated)."""
-    return {lcp for wave in programme.waves if wave.start <= today for lcp in wave.lcps}
-
-
 def current_stalls(snapshot: Snapshot, programme: Programme, today: dt.date) -> dict[int, dict[str, dt.date]]:
-    """hub id -> {reason: the day the stall began} for every hub of an engaged LCP stalled today."""
-    stalls: dict[int, dict[str, dt.date]] = {}
-    limits = {stage.number: stage.stall_after_days for stage in programme.stages}
-    engaged = engaged_lcps(programme, today)
+    """hub id -> {reason: the day the stall began} for every hub stalled today (rollout.planning.status)."""
+    rule = StallRule.of(programme, today)
     tz = programme.tz
+    stalls: dict[int, dict[str, dt.date]] = {}
     for hub in snapshot.hubs.values():
         organisation = snapshot.organisations.get(hub.organisation_id)
-        if organisation is None or organisation.lcp_id not in engaged:
+        if organisation is None:
             continue
-        found: dict[str, dt.date] = {}
-        after = limits.get(hub.stage)
-        if after:
-            began = hub.stage_since.astimezone(tz).date() + dt.timedelta(days=after + 1)
-            if today >= began:
-                found[NO_PROGRESS] = began
-        overdue = [
-            a for a in snapshot.open_actions_by_organisation.get(hub.organisation_id, []) if is_overdue(a, today)
-        ]
-        if overdue:
-            found[OVERDUE_ACTIONS] = min(a.overdue_since or overdue_since(a) for a in overdue)
+        found = rule.stalls(
+            organisation.lcp_id,
+            hub.stage,
+            hub.stage_since.astimezone(tz).date(),
+            snapshot.open_actions_by_organisation.get(hub.organisation_id, []),
+        )
         if found:
             stalls[hub.id] = found
     return stalls

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rollout.config.schema import Programme
-from rollout.reconcile.actions import is_overdue
+from rollout.planning.status import is_overdue
 from rollout.reconcile.clock import Clock
 from rollout.reconcile.stalls import current_stalls
 from rollout.reconcile.state import EscalationRow, Snapshot

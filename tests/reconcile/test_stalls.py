@@ -182,4 +182,16 @@ def test_hubs_of_lcps_whose_wave_has_not_started_are_not_escalated(world: World,
     world.organisation("Armley Hub", "armley", hub_stage=1)  # wave 2 starts on 1 April 2023
     assert changes_on(world, programme, "2022-12-01").opened == []
     hub = world.hub_of(world.organisations[1])
-    assert changes_on(world, programme, "2023-04-03").opened == [NewStall(hub.id, NO_PROGRESS, d("2022-11-30"))]
+    # Past its 90 days since 30 Nov 2022, but stalled only from its wave's first day (Saturday 1 April 2023) ...
+    assert changes_on(world, programme, "2023-04-03").opened == [NewStall(hub.id, NO_PROGRESS, d("2023-04-01"))]
+
+
+def test_a_hub_stalled_before_its_wave_starts_climbs_the_ladder_from_the_waves_first_day(
+    world: World, programme: Programme
+) -> None:
+    org = world.organisation("Armley Hub", "armley", hub_stage=1)  # at stage 1 since 31 Aug 2022
+    (opened,) = changes_on(world, programme, "2023-04-03").opened
+    world.escalation(world.hub_of(org), NO_PROGRESS, opened.stalled_since.isoformat())
+    # ... so on the first working day its contacts are asked whether they need help; the LCP lead and the programme
+    # manager are not all told at once about an LCP that has not had its first workshop.
+    assert [level for level, _, _ in levels_on(world, programme, "2023-04-03")] == [1]

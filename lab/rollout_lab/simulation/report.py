@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from rollout.config.schema import Programme
 from rollout.db import models
+from rollout.planning.status import past_due
 from rollout.reconcile.rsvp import horizon_days
 from rollout_lab.simulation.ledger import DeliveryCheck
 
@@ -172,7 +173,7 @@ def totals(
         actions["created"] += 1
         if status != "done" or done_at is None:
             actions["still open"] += 1
-        elif done_at.astimezone(programme.tz).date() <= due:
+        elif not past_due(due, done_at.astimezone(programme.tz).date()):
             actions["done on time"] += 1
         else:
             actions["done late"] += 1

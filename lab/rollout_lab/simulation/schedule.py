@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 from rollout.config.schema import Programme, Wave
 from rollout.planning.planner import calendar_for, plan
+from rollout.planning.status import ACTIVE_MARGIN
 
 LAUNCH_DAYS_BEFORE = 14
 LAUNCH_TIME = dt.time(9, 0)
-# After the last wave ends: its last follow-ups, overdue actions and escalations play out (as flows.reconcile's
-# ACTIVE_MARGIN keeps a wave's runs tagged for as long).
-TAIL_DAYS = 60
+# After the last wave ends: its last follow-ups, overdue actions and escalations play out, for as long as a wave's
+# runs stay active (rollout.planning.status.ACTIVE_MARGIN).
+TAIL_DAYS = ACTIVE_MARGIN.days
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
