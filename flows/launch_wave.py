@@ -64,7 +64,7 @@ def launch_wave(
         if not answer.approve:
             logger.warning("rejected by %s: nothing sent (%s)", answer.approved_by or "the approver", answer.note)
             return {**summary, "outcome": "rejected: nothing sent"}
-        record_approval(wave, answer.approved_by or "unnamed approver")
-    queued = queue_invitations(as_is(launch))
+        record_approval(wave, answer.approved_by or "unnamed approver", as_of)
+    queued = queue_invitations(as_is(launch), as_of)
     report: DeliveryReport = deliver_outbox(as_is(programme), as_of)
     return {**summary, "queued": len(queued), "outcome": report.summary()}

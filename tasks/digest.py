@@ -52,4 +52,4 @@ def queue_digest_emails(digests: DigestSet) -> list[str]:
     """One mail intent per recipient, keyed by week and address: queuing the same week again adds nothing."""
     intents = digest_intents(digests.by_recipient)
     with unit_of_work(sessions()) as session:
-        return enqueue(session, intents)
+        return enqueue(session, intents, at=digests.week.as_of)

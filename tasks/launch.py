@@ -20,15 +20,16 @@ def persist_wave_plan(programme: Programme, wave_id: str, as_of: dt.datetime) ->
 
 
 @task(name="queue-invitations")
-def queue_invitations(launch: LaunchPlan) -> list[str]:
+def queue_invitations(launch: LaunchPlan, as_of: dt.datetime | None = None) -> list[str]:
+    """Stamped with the run's as_of, else now (the moment of approval, which may be long after planning)."""
     with unit_of_work(sessions()) as session:
-        return queue_launch(session, launch)
+        return queue_launch(session, launch, as_of or utcnow())
 
 
 @task(name="record-approval")
-def record_approval(wave_id: str, approved_by: str) -> None:
+def record_approval(wave_id: str, approved_by: str, as_of: dt.datetime | None = None) -> None:
     from rollout.db import models
 
     with unit_of_work(sessions()) as session:
         wave = session.get_one(models.Wave, wave_id)
-        wave.approved_at, wave.approved_by = utcnow(), approved_by
+        wave.approved_at, wave.approved_by = as_of or utcnow(), approved_by

@@ -88,4 +88,5 @@ def queue_help_request(
                 lcp_id=organisation.lcp_id,
             )
         ],
+        at=request.requested_at,
     )

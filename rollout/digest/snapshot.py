@@ -31,7 +31,7 @@ def store_snapshot(session: Session, digest: Digest) -> bool:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert(models.DigestSnapshot)
-        .values(week_start=digest.week.start, figures=digest.counters())
+        .values(week_start=digest.week.start, figures=digest.counters(), created_at=digest.week.as_of)
         .on_conflict_do_nothing(index_elements=["week_start"])
     )
     result = session.execute(statement)

@@ -41,10 +41,13 @@ class Intent:
             raise ValueError(f"idempotency key longer than 200 characters: {self.key[:60]}...")
 
 
-def enqueue(session: Session, intents: Iterable[Intent]) -> list[str]:
-    """Insert each intent whose key is new; returns the keys actually added. Safe under concurrent callers."""
+def enqueue(session: Session, intents: Iterable[Intent], at: dt.datetime | None = None) -> list[str]:
+    """Insert each intent whose key is new, created `at` (the run's clock; None: the database's now); returns the
+    keys actually added. Safe under concurrent callers."""
+    stamp: dict[str, Any] = {"created_at": at} if at is not None else {}
     rows: list[dict[str, Any]] = [
         {
+            **stamp,
             "idempotency_key": i.key,
             "kind": i.kind,
             "purpose": i.purpose,

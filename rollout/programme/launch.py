@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from rollout.config.schema import Programme, Wave
 from rollout.db import models
-from rollout.db.types import utcnow
 from rollout.errors import InputError
 from rollout.outbound.outbox import Intent, enqueue
 from rollout.partners.query import active_partner_contacts
@@ -27,6 +26,7 @@ class LaunchPlan:
     workshops: list[PlannedWorkshop]
     workshop_ids: dict[int, int]  # workshop number -> row id
     intents: list[Intent]
+    as_of: dt.datetime  # the run's clock when planned: what the rows it writes are stamped with by default
 
     @property
     def invitations(self) -> int:
@@ -57,21 +57,25 @@ def prepare_launch(session: Session, programme: Programme, wave_id: str, as_of: 
     partners = active_partner_contacts(session, wave.lcps)
     planned = plan_wave(wave, programme, partners)
     refuse_past_wave(wave, planned, as_of)
-    ids = persist_workshops(session, wave, planned)
+    ids = persist_workshops(session, wave, planned, as_of)
     history = event_history(session, wave.id, ids)
-    return LaunchPlan(wave, planned, ids, event_intents(wave, programme, planned, history, as_of))
+    return LaunchPlan(wave, planned, ids, event_intents(wave, programme, planned, history, as_of), as_of)
 
 
-def queue_launch(session: Session, launch: LaunchPlan) -> list[str]:
-    """Queue the intents and record who is on each workshop's attendee list; returns the keys newly queued."""
+def queue_launch(session: Session, launch: LaunchPlan, at: dt.datetime | None = None) -> list[str]:
+    """Queue the intents and record who is on each workshop's attendee list, stamped `at` (default: the launch's
+    as_of; a launch approved later passes the moment of approval). Returns the keys newly queued."""
+    at = at or launch.as_of
     by_id = {launch.workshop_ids[w.slot.number]: w for w in launch.workshops}
     for intent in launch.intents:
         if intent.kind in ("event.create", "event.update") and intent.workshop_id is not None:
-            record_invitations(session, intent.workshop_id, by_id[intent.workshop_id].invitees)
-    return enqueue(session, launch.intents)
+            record_invitations(session, intent.workshop_id, by_id[intent.workshop_id].invitees, at)
+    return enqueue(session, launch.intents, at=at)
 
 
-def persist_workshops(session: Session, wave: Wave, planned: Sequence[PlannedWorkshop]) -> dict[int, int]:
+def persist_workshops(
+    session: Session, wave: Wave, planned: Sequence[PlannedWorkshop], at: dt.datetime
+) -> dict[int, int]:
     existing = {w.number: w for w in session.scalars(select(models.Workshop).where(models.Workshop.wave_id == wave.id))}
     for item in planned:
         slot = item.slot
@@ -84,13 +88,15 @@ def persist_workshops(session: Session, wave: Wave, planned: Sequence[PlannedWor
             "venue": slot.venue,
         }
         if row is None:
-            row = models.Workshop(wave_id=wave.id, number=slot.number, status="planned", **values)
+            row = models.Workshop(wave_id=wave.id, number=slot.number, status="planned", updated_at=at, **values)
             session.add(row)
             existing[slot.number] = row
         else:
-            for name, value in values.items():
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
+            changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+            for name, value in changed.items():
+                setattr(row, name, value)
+            if changed:
+                row.updated_at = at
     session.flush()
     return {number: row.id for number, row in existing.items()}
 
@@ -115,13 +121,12 @@ def event_history(session: Session, wave_id: str, workshop_ids: dict[int, int]) 
     return history
 
 
-def record_invitations(session: Session, workshop_id: int, invitees: Sequence[Invitee]) -> None:
+def record_invitations(session: Session, workshop_id: int, invitees: Sequence[Invitee], at: dt.datetime) -> None:
     current = {
         i.email: i
         for i in session.scalars(select(models.Invitation).where(models.Invitation.workshop_id == workshop_id))
     }
     wanted = {i.email for i in invitees}
-    now = utcnow()
     for invitee in invitees:
         row = current.get(invitee.email)
         if row is None:
@@ -133,11 +138,12 @@ def record_invitations(session: Session, workshop_id: int, invitees: Sequence[In
                     lcp_id=invitee.lcp_id,
                     contact_id=invitee.contact_id,
                     status="invited",
+                    invited_at=at,
                 )
             )
         elif row.status != "invited":
             row.status, row.removed_at = "invited", None
     for email, row in current.items():
         if email not in wanted and row.status == "invited":
-            row.status, row.removed_at = "removed", now
+            row.status, row.removed_at = "removed", at
     session.flush()

@@ -74,8 +74,8 @@ def existing_keys(session: Session, candidates: Iterable[str]) -> set[str]:
     return found
 
 
-def enqueue_new(session: Session, messages: Sequence[Message]) -> Queued:
-    """Queue the messages whose keys are not in the outbox yet; only those are rendered."""
+def enqueue_new(session: Session, messages: Sequence[Message], at: dt.datetime) -> Queued:
+    """Queue the messages whose keys are not in the outbox yet, created `at`; only those are rendered."""
     queued = Queued()
     already = existing_keys(session, (m.key for m in messages))
     fresh: dict[str, Message] = {}
@@ -83,7 +83,7 @@ def enqueue_new(session: Session, messages: Sequence[Message]) -> Queued:
         if message.key not in already:
             fresh.setdefault(message.key, message)
     for chunk in _chunks(list(fresh.values())):
-        added = set(enqueue(session, [m.render() for m in chunk]))
+        added = set(enqueue(session, [m.render() for m in chunk], at=at))
         for message in chunk:
             if message.key in added:
                 queued.by_purpose[message.purpose] += 1
@@ -113,7 +113,7 @@ def apply_changes(session: Session, changes: Changes, at: dt.datetime) -> Change
     report.overdue_marked = progress.mark_actions_overdue(
         session, ((m.action_id, m.since) for m in changes.overdue), at=at
     )
-    report.queued = enqueue_new(session, changes.messages)
+    report.queued = enqueue_new(session, changes.messages, at)
 
     stalls = changes.stalls
     opened = [
@@ -174,7 +174,7 @@ def queue_outgoing(session: Session, outgoing: Outgoing, at: dt.datetime) -> Que
             for escalation in session.scalars(select(models.Escalation).where(models.Escalation.id.in_(list(chunk)))):
                 escalation.level = max(escalation.level, levels[escalation.id])
 
-    report.queued = enqueue_new(session, outgoing.all_messages)
+    report.queued = enqueue_new(session, outgoing.all_messages, at)
 
     reasons = {s.outbox_id: s.why for s in outgoing.superseded}
     for chunk in _chunks(sorted(reasons)):

@@ -106,14 +106,16 @@ def sync_rsvps(
         else:
             states[workshop_id] = state
     with unit_of_work(sessions) as session:
-        _store(session, states, cancelled, report)
+        _store(session, states, cancelled, report, as_of)
     return report
 
 
-def _store(session: Session, states: dict[int, EventState], cancelled: list[int], report: RsvpReport) -> None:
+def _store(
+    session: Session, states: dict[int, EventState], cancelled: list[int], report: RsvpReport, at: dt.datetime
+) -> None:
     if cancelled:
         for workshop in session.scalars(select(models.Workshop).where(models.Workshop.id.in_(cancelled))):
-            workshop.status = "cancelled"
+            workshop.status, workshop.updated_at = "cancelled", at
     if not states:
         return
     invitations = session.scalars(
@@ -132,7 +134,9 @@ def _store(session: Session, states: dict[int, EventState], cancelled: list[int]
             row = by_id[update.invitation_id]
             row.response, row.responded_at = update.response, update.responded_at
             session.add(
-                models.ResponseChange(invitation_id=row.id, response=update.response, responded_at=update.responded_at)
+                models.ResponseChange(
+                    invitation_id=row.id, response=update.response, responded_at=update.responded_at, recorded_at=at
+                )
             )
             report.responses_changed += 1
             report.changes.append(f"{labels[workshop_id]}: {update.email}: {update.before} -> {update.response}")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+from sqlalchemy import select
 
 from flows.launch_wave import launch_wave
 from rollout.cli.launch_cmd import _resume
@@ -65,8 +66,11 @@ def test_an_approved_launch_sends_the_invitations_and_records_who_approved(
     assert len(emulator.events("digital.health.hubs@example.org")) == 6
     with sessions() as session:
         wave = session.get_one(models.Wave, "wave-1")
+        invited_at = set(session.scalars(select(models.Invitation.invited_at)))
+        queued_at = set(session.scalars(select(models.OutboundMessage.created_at)))
     assert wave.approved_by == "Programme Manager"
-    assert wave.approved_at is not None
+    assert wave.approved_at == AS_OF  # the run's clock (as_of), not the wall clock
+    assert invited_at == queued_at == {AS_OF}
 
 
 def test_a_rejected_launch_sends_nothing(data_dir: Path, emulator, run_cli) -> None:  # type: ignore[no-untyped-def]
