@@ -21,6 +21,7 @@ from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.digest.compose import preview_digest
+from rollout.digest.figures import Digest
 from rollout.programme.progress import create_hub
 from rollout.reconcile import record_changes
 from tests.digest.conftest import AS_OF, NASTY, build_world, local, org
@@ -32,22 +33,29 @@ OVERDUE = {"Map your LCP's partners against the six roles", "Pantry outreach pla
 
 
 @pytest.fixture
-def one_database(sessions: sessionmaker[Session], programme: Programme) -> None:
+def digest(sessions: sessionmaker[Session], programme: Programme) -> Digest:
+    """One database, after the day's reconcile; the digest of that day read from it."""
     with unit_of_work(sessions) as session:
         build_world(session, programme)
         slow = org(session, "armley", "Armley Slow Hub", "third_sector", [], ("Ann Armley", "ann@armley.example", True))
         fresh = org(session, "armley", "Armley Fresh Hub", "health", [], ("Fay Fresh", "fay@armley.example", True))
         create_hub(session, slow, 1, by="test", source="import", at=local(2022, 1, 10))  # 280 days at stage 1
         create_hub(session, fresh, 1, by="test", source="import", at=local(2022, 10, 3))
+    record_changes(sessions, programme, AS_OF)
+    with sessions() as session:
+        return preview_digest(session, programme, AS_OF)
+
+
+def listed(run_cli, *args: str, key: str) -> set[str]:  # type: ignore[no-untyped-def]
+    result = run_cli(*args, "--json", "--as-of", AS_OF_TEXT)
+    assert result.exit_code == 0, result.stderr
+    return {row[key] for row in json.loads(result.stdout)}
 
 
 def test_digest_hubs_list_and_escalations_name_the_same_stalled_hubs(
-    one_database: None, sessions: sessionmaker[Session], programme: Programme, run_cli
+    digest: Digest, sessions: sessionmaker[Session], run_cli
 ) -> None:  # type: ignore[no-untyped-def]
-    record_changes(sessions, programme, AS_OF)
-
     with sessions() as session:
-        digest = preview_digest(session, programme, AS_OF)
         escalated = set(
             session.scalars(
                 select(models.Organisation.name)
@@ -57,24 +65,17 @@ def test_digest_hubs_list_and_escalations_name_the_same_stalled_hubs(
             )
         )
     in_digest = {s.organisation for lcp in digest.lcps for s in lcp.stalled}
-    result = run_cli("hubs", "list", "--stalled", "--json", "--as-of", AS_OF_TEXT)
-    assert result.exit_code == 0, result.stderr
-    listed = {row["organisation"] for row in json.loads(result.stdout)}
+    in_cli = listed(run_cli, "hubs", "list", "--stalled", key="organisation")
 
-    assert in_digest == listed == escalated == STALLED
+    assert in_digest == in_cli == escalated == STALLED
 
 
 def test_digest_actions_list_and_overdue_marks_name_the_same_actions(
-    one_database: None, sessions: sessionmaker[Session], programme: Programme, run_cli
+    digest: Digest, sessions: sessionmaker[Session], run_cli
 ) -> None:  # type: ignore[no-untyped-def]
-    record_changes(sessions, programme, AS_OF)
-
     with sessions() as session:
-        digest = preview_digest(session, programme, AS_OF)
         marked = set(session.scalars(select(models.Action.title).where(models.Action.overdue_since.is_not(None))))
     in_digest = {a.title for lcp in digest.lcps for a in lcp.overdue}
-    result = run_cli("actions", "list", "--overdue", "--json", "--as-of", AS_OF_TEXT)
-    assert result.exit_code == 0, result.stderr
-    listed = {row["title"] for row in json.loads(result.stdout)}
+    in_cli = listed(run_cli, "actions", "list", "--overdue", key="title")
 
-    assert in_digest == listed == marked == OVERDUE
+    assert in_digest == in_cli == marked == OVERDUE
