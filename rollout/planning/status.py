@@ -126,7 +126,7 @@ class StallRule:
         self, lcp_id: str, stage: int, stage_since: dt.date, open_actions: Iterable[MarkedAction]
     ) -> dict[str, dt.date]:
         """{reason: the day the stall began} for one hub (empty: not stalled). `stage_since` is a local date;
-        `open_actions` are its organisation's (any others are ignored by status)."""
+        `open_actions` are its organisation's actions (done ones count for nothing)."""
         wave_start = self.engaged.get(lcp_id)
         if wave_start is None:
             return {}

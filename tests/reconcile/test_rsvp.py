@@ -63,10 +63,16 @@ def test_responses_are_stored_with_their_history(timeline: Timeline, sessions, p
     row = invitation(sessions, 1, ann)
     assert row.response == "declined" and row.responded_at is not None
     with sessions() as session:
-        history = session.scalars(
-            select(models.ResponseChange.response).where(models.ResponseChange.invitation_id == row.id)
+        history = session.execute(
+            select(models.ResponseChange.response, models.ResponseChange.recorded_at)
+            .where(models.ResponseChange.invitation_id == row.id)
+            .order_by(models.ResponseChange.id)
         ).all()
-    assert history == ["tentative", "declined"]
+    # recorded at the runs' as_of (the simulated day), not the wall clock
+    assert [tuple(h) for h in history] == [
+        ("tentative", local(d("2022-10-01"))),
+        ("declined", local(d("2022-10-02"))),
+    ]
 
 
 @pytest.mark.slow
