@@ -13,7 +13,7 @@ from rollout.config.schema import Programme
 from rollout.digest.figures import Digest
 from rollout.digest.render import render_email
 from rollout.outbound.gateway import MailSpec, Recipient
-from rollout.outbound.outbox import Intent, mail_payload
+from rollout.outbound.intents import Intent, mail_payload
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 from rollout.config.schema import Programme, Wave
 from rollout.outbound.emails import local_when, render
 from rollout.outbound.gateway import EventSpec, Recipient
-from rollout.outbound.outbox import Intent, event_payload
+from rollout.outbound.intents import Intent, event_payload
 from rollout.planning.wave_plan import PlannedWorkshop
 
 

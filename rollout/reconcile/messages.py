@@ -16,7 +16,7 @@ from rollout.checkin.email_links import with_checkin_links
 from rollout.config.schema import Lcp, Programme
 from rollout.outbound.emails import local_when, long_date, render
 from rollout.outbound.gateway import MailSpec, Recipient
-from rollout.outbound.outbox import Intent, mail_payload
+from rollout.outbound.intents import Intent, mail_payload
 from rollout.reconcile.state import ActionRow, Snapshot, WorkshopRow
 
 TEAMS = "Microsoft Teams (the joining link is in your calendar invitation)"
