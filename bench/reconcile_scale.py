@@ -54,12 +54,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.config.load import programme_from_dict
-from rollout.config.schema import Programme
+from rollout.config.schema import Programme, Wave
 from rollout.db import models
 from rollout.db.migrate import upgrade
 from rollout.db.session import make_engine, normalise_url, session_factory
-from rollout.planning.audience import PartnerContact, invitees
-from rollout.planning.planner import calendar_for, plan
+from rollout.planning.audience import Invitee, PartnerContact, invitees
+from rollout.planning.planner import WorkshopSlot, calendar_for, plan
 from rollout.reconcile import keys
 from rollout.reconcile.decide import decide_changes, decide_messages
 from rollout.reconcile.stalls import current_stalls
@@ -157,31 +157,46 @@ def _local_noon(day: dt.date) -> dt.datetime:
 
 
 def generate(programme: Programme, scale: Scale, as_of: dt.datetime, seed: int = 7) -> Tables:
-    """Everything but escalations and the outbox (they depend on what the reconciler would see; see populate)."""
+    """Everything but escalations and the outbox (they depend on what the reconciler would see; see populate).
+
+    One random stream, drawn in a fixed order (partners, then workshops, then actions): the same seed gives the same
+    rows."""
     rng = random.Random(seed)
     today = as_of.astimezone(UK).date()
-    cal = calendar_for(programme)
     t = Tables()
     for lcp in programme.lcps:
         t.keyed("lcp", id=lcp.id, name=lcp.name, lead_name=lcp.lead.name, lead_email=str(lcp.lead.email))
     for wave in programme.waves:
         t.keyed("wave", id=wave.id, name=wave.name, start_date=wave.start, end_date=wave.end)
+    partners = _add_partners(t, programme, scale, rng, today)
+    natural, held = _add_workshops(t, programme, partners, rng, as_of)
+    _add_actions(t, programme, scale, rng, today, natural, held, partners.orgs_by_lcp)
+    return t
 
-    # Partners: organisations spread evenly over the LCPs, a contact each (two for every fifth), some hubs.
+
+@dataclass
+class _Partners:
+    """What the workshops and actions need to know about the generated partners."""
+
+    contacts: dict[str, list[PartnerContact]] = field(default_factory=lambda: defaultdict(list))  # active, per LCP
+    orgs_by_lcp: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    hub_orgs: set[int] = field(default_factory=set)
+    interested: set[int] = field(default_factory=set)
+    organisation_of: dict[int, int] = field(default_factory=dict)  # contact id -> organisation id
+
+
+def _add_partners(t: Tables, programme: Programme, scale: Scale, rng: random.Random, today: dt.date) -> _Partners:
+    """Organisations spread evenly over the LCPs, a contact each (two for every fifth), some hubs."""
     lcp_ids = [lcp.id for lcp in programme.lcps]
     roles, sectors = programme.role_ids, programme.sector_ids
     hub_every = max(1, scale.partners // scale.hubs)
-    partners: dict[str, list[PartnerContact]] = defaultdict(list)
-    orgs_by_lcp: dict[str, list[int]] = defaultdict(list)
-    hub_orgs: set[int] = set()
-    interested: set[int] = set()
-    organisation_of: dict[int, int] = {}  # contact id -> organisation id
+    ps = _Partners()
     for n in range(scale.partners):
         lcp_id = lcp_ids[n % len(lcp_ids)]
         sector = rng.choices(sectors, weights=[3, 2, 5] if len(sectors) == 3 else None)[0]
         org_roles = sorted(rng.sample(roles, rng.randint(1, 3)))
         # Every hub_every-th organisation *of its LCP* is a hub, so every LCP has its share of the hubs.
-        is_hub = (n // len(lcp_ids)) % hub_every == 0 and len(hub_orgs) < scale.hubs
+        is_hub = (n // len(lcp_ids)) % hub_every == 0 and len(ps.hub_orgs) < scale.hubs
         interest = not is_hub and rng.random() < 0.1
         org_id = t.add(
             "organisation",
@@ -191,39 +206,23 @@ def generate(programme: Programme, scale: Scale, as_of: dt.datetime, seed: int =
             roles=org_roles,
             hub_interest=interest,
         )
-        orgs_by_lcp[lcp_id].append(org_id)
+        ps.orgs_by_lcp[lcp_id].append(org_id)
         if interest:
-            interested.add(org_id)
+            ps.interested.add(org_id)
         if is_hub:
-            hub_orgs.add(org_id)
-            stage = rng.choices([1, 2, 3, 4], weights=[4, 3, 2, 1])[0]
-            since = _local_noon(today - dt.timedelta(days=rng.randint(1, 540)))
-            hub_id = t.add("hub", organisation_id=org_id, stage=stage, stage_since=since)
-            t.add(
-                "hub_stage_change",
-                hub_id=hub_id,
-                from_stage=stage - 1 or None,
-                to_stage=stage,
-                changed_at=since,
-                changed_by="bench",
-                source="import",
-            )
+            ps.hub_orgs.add(org_id)
+            _add_hub(t, rng, org_id, today)
         for k in range(2 if n % 5 == 0 else 1):
             email = f"c{k + 1}@partner-{n + 1:05d}.example.org"
             active = rng.random() >= 0.02
-            contact_id = t.add(
-                "contact",
-                organisation_id=org_id,
-                name=f"Contact {k + 1} of partner {n + 1}",
-                email=email,
-                active=active,
-            )
-            organisation_of[contact_id] = org_id
+            name = f"Contact {k + 1} of partner {n + 1}"
+            contact_id = t.add("contact", organisation_id=org_id, name=name, email=email, active=active)
+            ps.organisation_of[contact_id] = org_id
             if active:
-                partners[lcp_id].append(
+                ps.contacts[lcp_id].append(
                     PartnerContact(
                         contact_id=contact_id,
-                        name=f"Contact {k + 1} of partner {n + 1}",
+                        name=name,
                         email=email,
                         organisation_id=org_id,
                         organisation=f"Partner {n + 1:05d}",
@@ -233,15 +232,40 @@ def generate(programme: Programme, scale: Scale, as_of: dt.datetime, seed: int =
                         hub_status="hub" if is_hub else "prospective" if interest else "none",
                     )
                 )
+    return ps
 
-    # Workshops of every launched wave, with their invitations and responses; actions of held workshops.
+
+def _add_hub(t: Tables, rng: random.Random, org_id: int, today: dt.date) -> None:
+    stage = rng.choices([1, 2, 3, 4], weights=[4, 3, 2, 1])[0]
+    since = _local_noon(today - dt.timedelta(days=rng.randint(1, 540)))
+    hub_id = t.add("hub", organisation_id=org_id, stage=stage, stage_since=since)
+    t.add(
+        "hub_stage_change",
+        hub_id=hub_id,
+        from_stage=stage - 1 or None,
+        to_stage=stage,
+        changed_at=since,
+        changed_by="bench",
+        source="import",
+    )
+
+
+_Held = tuple[int, str, dt.date]  # (workshop id, wave id, local date)
+
+
+def _add_workshops(
+    t: Tables, programme: Programme, ps: _Partners, rng: random.Random, as_of: dt.datetime
+) -> tuple[Rows, list[_Held]]:
+    """Workshops of every launched wave, with their invitations and responses; the actions of held workshops (not
+    yet stored: returned) and the held workshops."""
+    today = as_of.astimezone(UK).date()
+    cal = calendar_for(programme)
     natural: Rows = []
-    hubs_or_prospective = hub_orgs | interested
-    held: list[tuple[int, str, dt.date]] = []  # (workshop id, wave id, local date)
+    held: list[_Held] = []
     for wave in programme.waves:
         if wave.start > today + dt.timedelta(days=LAUNCH_AHEAD_DAYS):
             continue
-        wave_partners = [p for lcp in wave.lcps for p in partners[lcp]]
+        wave_partners = [p for lcp in wave.lcps for p in ps.contacts[lcp]]
         for slot in plan(wave, programme):
             start = _utc(slot.start)
             cancelled = rng.random() < 0.02
@@ -257,57 +281,96 @@ def generate(programme: Programme, scale: Scale, as_of: dt.datetime, seed: int =
                 status="cancelled" if cancelled else "scheduled",
                 event_id=f"event-{wave.id}-{slot.number}",
             )
-            past = start <= as_of
-            invited_orgs: set[tuple[str, int]] = set()
-            for invitee in invitees(slot.audience, wave_partners, wave.lcps, programme):
-                r = rng.random()
-                if past:
-                    response = (
-                        "accepted" if r < 0.5 else "declined" if r < 0.65 else "tentative" if r < 0.75 else "none"
-                    )
-                else:
-                    response = "none" if r < 0.6 else "accepted" if r < 0.85 else "tentative" if r < 0.9 else "declined"
-                removed = rng.random() < 0.02
-                t.add(
-                    "invitation",
-                    workshop_id=workshop_id,
-                    email=invitee.email,
-                    name=invitee.name,
-                    lcp_id=invitee.lcp_id,
-                    contact_id=invitee.contact_id,
-                    status="removed" if removed else "invited",
-                    response=response,
-                )
-                if invitee.contact_id is not None and not removed:
-                    invited_orgs.add((invitee.lcp_id, organisation_of[invitee.contact_id]))
+            invitees_ = invitees(slot.audience, wave_partners, wave.lcps, programme)
+            invited_orgs = _add_invitations(t, rng, workshop_id, invitees_, start <= as_of, ps.organisation_of)
             day = start.astimezone(UK).date()
             if cancelled or cal.add_working_days(day, 1) > today:
                 continue
             held.append((workshop_id, wave.id, day))
-            for planned in slot.actions:
-                if planned.owner == "lcp_lead":
-                    owners: list[tuple[str, int | None]] = [(lcp, None) for lcp in wave.lcps]
-                elif planned.owner == "each_partner":
-                    owners = sorted(invited_orgs)
-                else:
-                    owners = [(lcp, o) for lcp in wave.lcps for o in orgs_by_lcp[lcp] if o in hubs_or_prospective]
-                for owner_lcp, owner_org in owners:
-                    if rng.random() < 0.03:
-                        continue  # not created yet: today's decide_changes creates it (while its window is open)
-                    natural.append(
-                        {
-                            "key": keys.action(wave.id, slot.number, planned.index, owner_lcp, owner_org),
-                            "workshop_id": workshop_id,
-                            "lcp_id": owner_lcp,
-                            "organisation_id": owner_org,
-                            "title": planned.title,
-                            "owner_role": planned.owner,
-                            "due_date": planned.due,
-                        }
-                    )
+            natural += _natural_actions(wave, slot, workshop_id, invited_orgs, ps, rng)
+    return natural, held
 
-    # Top up to the wanted number of actions with further follow-ups of held workshops (indexes the config does not
-    # have, so today's new_actions never asks for them), owned by partners of the workshop's wave.
+
+def _add_invitations(
+    t: Tables,
+    rng: random.Random,
+    workshop_id: int,
+    invited: Sequence[Invitee],
+    past: bool,
+    organisation_of: dict[int, int],
+) -> set[tuple[str, int]]:
+    """One invitation per invitee with a response; returns the (LCP, organisation) pairs still invited."""
+    invited_orgs: set[tuple[str, int]] = set()
+    for invitee in invited:
+        r = rng.random()
+        if past:
+            response = "accepted" if r < 0.5 else "declined" if r < 0.65 else "tentative" if r < 0.75 else "none"
+        else:
+            response = "none" if r < 0.6 else "accepted" if r < 0.85 else "tentative" if r < 0.9 else "declined"
+        removed = rng.random() < 0.02
+        t.add(
+            "invitation",
+            workshop_id=workshop_id,
+            email=invitee.email,
+            name=invitee.name,
+            lcp_id=invitee.lcp_id,
+            contact_id=invitee.contact_id,
+            status="removed" if removed else "invited",
+            response=response,
+        )
+        if invitee.contact_id is not None and not removed:
+            invited_orgs.add((invitee.lcp_id, organisation_of[invitee.contact_id]))
+    return invited_orgs
+
+
+def _natural_actions(
+    wave: Wave,
+    slot: WorkshopSlot,
+    workshop_id: int,
+    invited_orgs: set[tuple[str, int]],
+    ps: _Partners,
+    rng: random.Random,
+) -> Rows:
+    """The config's follow-up actions of a held workshop, per owner rule (a few left for today's run to create)."""
+    rows: Rows = []
+    hubs_or_prospective = ps.hub_orgs | ps.interested
+    for planned in slot.actions:
+        if planned.owner == "lcp_lead":
+            owners: list[tuple[str, int | None]] = [(lcp, None) for lcp in wave.lcps]
+        elif planned.owner == "each_partner":
+            owners = sorted(invited_orgs)
+        else:
+            owners = [(lcp, o) for lcp in wave.lcps for o in ps.orgs_by_lcp[lcp] if o in hubs_or_prospective]
+        for owner_lcp, owner_org in owners:
+            if rng.random() < 0.03:
+                continue  # not created yet: today's decide_changes creates it (while its window is open)
+            rows.append(
+                {
+                    "key": keys.action(wave.id, slot.number, planned.index, owner_lcp, owner_org),
+                    "workshop_id": workshop_id,
+                    "lcp_id": owner_lcp,
+                    "organisation_id": owner_org,
+                    "title": planned.title,
+                    "owner_role": planned.owner,
+                    "due_date": planned.due,
+                }
+            )
+    return rows
+
+
+def _add_actions(
+    t: Tables,
+    programme: Programme,
+    scale: Scale,
+    rng: random.Random,
+    today: dt.date,
+    natural: Rows,
+    held: list[_Held],
+    orgs_by_lcp: dict[str, list[int]],
+) -> None:
+    """The natural actions topped up to the wanted number with further follow-ups of held workshops (indexes the
+    config does not have, so today's new_actions never asks for them), owned by partners of the workshop's wave;
+    each done or open, and marked overdue as earlier runs would have."""
     actions = natural[: scale.actions]
     waves = {w.id: w for w in programme.waves}
     for n in range(scale.actions - len(actions)):
@@ -338,7 +401,6 @@ def generate(programme: Programme, scale: Scale, as_of: dt.datetime, seed: int =
         action["done_at"] = _local_noon(min(due, today - dt.timedelta(days=1))) if done else None
         action["done_by"] = "bench" if done else None
         t.add("action", **action)
-    return t
 
 
 TABLE_ORDER = (

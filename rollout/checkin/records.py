@@ -184,28 +184,37 @@ def _target(session: Session, programme: Programme, claim: Claim, *, lock: bool 
             "It was sent to someone who is no longer a contact for this programme. "
             f"If you still work with the programme, please contact the {programme.programme.name} team.",
         )
-    organisation = contact.organisation
     if claim.subject_kind == "action":
-        action = get(models.Action, claim.subject_id)
-        if action is None:
-            return _gone("The action this link was for no longer exists.")
-        if action.organisation_id is None or action.organisation_id != contact.organisation_id:
-            return _other_organisation()
-        if action.status != "open":
-            when = f" on {long_date(action.done_at.astimezone(programme.tz))}" if action.done_at else ""
-            return Refusal(
-                "not_applicable",
-                410,
-                "Already done",
-                f"'{action.title}' was already marked as done{when}. Nothing more is needed.",
-            )
-        return _Target(contact, organisation, action=action)
+        return _action_target(programme, contact, get(models.Action, claim.subject_id))
+    return _hub_target(session, programme, claim, contact, get(models.Hub, claim.subject_id))
 
-    hub = get(models.Hub, claim.subject_id)
+
+def _action_target(programme: Programme, contact: models.Contact, action: models.Action | None) -> _Target | Refusal:
+    """The action, if the contact's organisation owns it and it is still open."""
+    if action is None:
+        return _gone("The action this link was for no longer exists.")
+    if action.organisation_id is None or action.organisation_id != contact.organisation_id:
+        return _other_organisation()
+    if action.status != "open":
+        when = f" on {long_date(action.done_at.astimezone(programme.tz))}" if action.done_at else ""
+        return Refusal(
+            "not_applicable",
+            410,
+            "Already done",
+            f"'{action.title}' was already marked as done{when}. Nothing more is needed.",
+        )
+    return _Target(contact, contact.organisation, action=action)
+
+
+def _hub_target(
+    session: Session, programme: Programme, claim: Claim, contact: models.Contact, hub: models.Hub | None
+) -> _Target | Refusal:
+    """The hub, if it is the contact's and the claimed move (next stage, or a first request for help) still applies."""
     if hub is None:
         return _gone("The hub this link was for no longer exists.")
     if hub.organisation_id != contact.organisation_id:
         return _other_organisation()
+    organisation = contact.organisation
     transition = claim.transition
     if transition.kind == "hub.stage":
         stage = transition.stage or 0

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from rollout.config.schema import Programme
+from rollout.config.schema import Programme, Wave
 from rollout.errors import InputError
 
 DEFAULT_CONFIG_PATH = Path("config/waves.toml")
@@ -120,6 +120,18 @@ def _duplicates(values: Iterable[Any]) -> set[Any]:
 
 def cross_reference_problems(p: Programme) -> Iterator[str]:
     """Problems pydantic cannot see one field at a time: ids, references between sections, overlaps."""
+    yield from _duplicate_ids(p)
+    yield from _numbering_problems(p)
+    yield from _workshop_problems(p)
+    levels = [level.after_days for level in p.escalation.levels]
+    if levels != sorted(levels) or _duplicates(levels):
+        yield "escalation.levels: after_days must increase from one level to the next"
+    for i, wave in enumerate(p.waves):
+        yield from _wave_problems(p, i, wave)
+    yield from _overlapping_waves(p)
+
+
+def _duplicate_ids(p: Programme) -> Iterator[str]:
     for name, ids in (
         ("roles", [r.id for r in p.roles]),
         ("sectors", [s.id for s in p.sectors]),
@@ -130,15 +142,18 @@ def cross_reference_problems(p: Programme) -> Iterator[str]:
             if value in _duplicates(ids) and ids.index(value) != i:
                 yield f"{name}[{i}].id: duplicate id {value!r}"
 
+
+def _numbering_problems(p: Programme) -> Iterator[str]:
     stage_numbers = [s.number for s in p.stages]
     if sorted(stage_numbers) != list(range(1, len(stage_numbers) + 1)):
         yield f"stages: numbers must run 1..{len(stage_numbers)} without gaps, got {sorted(stage_numbers)}"
-
     numbers = [w.number for w in p.workshops]
     if sorted(numbers) != list(range(1, len(numbers) + 1)):
         yield f"workshops: numbers must run 1..{len(numbers)} without gaps or repeats, got {sorted(numbers)}"
 
-    last = max(numbers)
+
+def _workshop_problems(p: Programme) -> Iterator[str]:
+    last = max(w.number for w in p.workshops)
     for i, workshop in enumerate(p.workshops):
         where = f"workshops[{i}]"
         for j, sector in enumerate(workshop.audience.sectors):
@@ -151,33 +166,36 @@ def cross_reference_problems(p: Programme) -> Iterator[str]:
             if action.due.anchor == "next_workshop" and workshop.number == last:
                 yield f"{where}.actions[{j}].due: the last workshop has no next workshop"
 
-    levels = [level.after_days for level in p.escalation.levels]
-    if levels != sorted(levels) or _duplicates(levels):
-        yield "escalation.levels: after_days must increase from one level to the next"
 
+def _wave_problems(p: Programme, i: int, wave: Wave) -> Iterator[str]:
+    """waves[i]'s references: its LCPs, its date overrides and its cancelled workshops."""
     lcp_ids = {lcp.id for lcp in p.lcps}
-    for i, wave in enumerate(p.waves):
-        for j, lcp in enumerate(wave.lcps):
-            if lcp not in lcp_ids:
-                yield f"waves[{i}].lcps[{j}]: unknown LCP {lcp!r}"
-        for j, lcp in enumerate(wave.lcps):
-            if wave.lcps.index(lcp) != j:
-                yield f"waves[{i}].lcps[{j}]: LCP {lcp!r} is listed twice"
-        for j, override in enumerate(wave.overrides):
-            if override.workshop not in numbers:
-                yield f"waves[{i}].overrides[{j}].workshop: no workshop number {override.workshop}"
-            elif not wave.start <= override.date <= wave.end:
-                yield (
-                    f"waves[{i}].overrides[{j}].date: {override.date} is outside the wave ({wave.start} to {wave.end})"
-                )
-        override_numbers = [o.workshop for o in wave.overrides]
-        for j, number in enumerate(override_numbers):
-            if override_numbers.index(number) != j:
-                yield f"waves[{i}].overrides[{j}].workshop: workshop {number} is overridden twice"
-        for j, number in enumerate(wave.cancelled_workshops):
-            if number not in numbers:
-                yield f"waves[{i}].cancelled_workshops[{j}]: no workshop number {number}"
+    numbers = [w.number for w in p.workshops]
+    for j, lcp in enumerate(wave.lcps):
+        if lcp not in lcp_ids:
+            yield f"waves[{i}].lcps[{j}]: unknown LCP {lcp!r}"
+    for j, lcp in enumerate(wave.lcps):
+        if wave.lcps.index(lcp) != j:
+            yield f"waves[{i}].lcps[{j}]: LCP {lcp!r} is listed twice"
+    yield from _override_problems(i, wave, numbers)
+    for j, number in enumerate(wave.cancelled_workshops):
+        if number not in numbers:
+            yield f"waves[{i}].cancelled_workshops[{j}]: no workshop number {number}"
 
+
+def _override_problems(i: int, wave: Wave, numbers: list[int]) -> Iterator[str]:
+    for j, override in enumerate(wave.overrides):
+        if override.workshop not in numbers:
+            yield f"waves[{i}].overrides[{j}].workshop: no workshop number {override.workshop}"
+        elif not wave.start <= override.date <= wave.end:
+            yield f"waves[{i}].overrides[{j}].date: {override.date} is outside the wave ({wave.start} to {wave.end})"
+    override_numbers = [o.workshop for o in wave.overrides]
+    for j, number in enumerate(override_numbers):
+        if override_numbers.index(number) != j:
+            yield f"waves[{i}].overrides[{j}].workshop: workshop {number} is overridden twice"
+
+
+def _overlapping_waves(p: Programme) -> Iterator[str]:
     for i, first in enumerate(p.waves):
         for j in range(i + 1, len(p.waves)):
             second = p.waves[j]

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from rollout.digest.figures import Count, Digest, Rsvp, StageBar
+from rollout.digest.figures import Count, Digest, LcpFigures, Rsvp, StageBar, Totals, WaveFigures
 from rollout.outbound.emails import RenderedEmail, render
 
 TEMPLATE = "weekly_digest"
@@ -81,95 +81,116 @@ def render_markdown(digest: Digest) -> str:
         "",
     ]
     if d.totals is not None:
-        t = d.totals
-        out += ["## At a glance", "", "| Figure | Now |", "|---|---:|"]
-        out += [
-            f"| {label} | {count.now}{_ch(count)} |"
-            for label, count in (
-                ("Partner organisations", t.partners),
-                ("Digital Health Hubs", t.hubs),
-                ("Workshops held", t.workshops_done),
-                ("Follow-up actions done", t.actions_done),
-                ("Follow-up actions overdue", t.actions_overdue),
-                ("Open escalations", t.open_escalations),
-                ("Role gaps", t.role_gaps),
-                ("Invitations sent", t.invitations_sent),
-                ("Messages delivered", t.messages_sent),
-                ("Messages failed", t.messages_failed),
-            )
-        ]
-        out += [
-            f"| Active partner contacts | {t.active_contacts} |",
-            f"| Messages waiting / dropped | {t.messages_waiting} / {t.messages_dropped} |",
-            "",
-        ]
-        out += ["## Hub funnel", "", *_funnel(t.funnel), ""]
+        out += _md_totals(d.totals)
     out += ["## Workshops", ""]
     for w in d.waves:
-        out += [f"### {md(w.name)} ({w.state})", "", f"{w.start} to {w.end}; LCPs: {md(', '.join(w.lcp_names))}", ""]
-        if not w.launched:
-            out += ["Not launched yet.", ""]
-            continue
-        out += [f"{w.workshops_done.now} held{_ch(w.workshops_done)}, {w.workshops_upcoming} to come.", ""]
-        out += [f"| # | Workshop | When ({md(d.time_label)}) | Status |", "|---:|---|---|---|"]
-        for x in w.workshops:
-            status = {"done": "held", "upcoming": "to come"}.get(x.state, x.state)
-            if w.next_workshop and x.number == w.next_workshop.number:
-                status = "**next**"
-            out.append(f"| {x.number} | {md(x.title)} | {x.when} | {status} |")
-        out.append("")
-        if w.next_workshop:
-            out += [f"Replies for the next workshop: {_rsvp(w.rsvp)}", ""]
-            out += [f"- {md(name)}: {_rsvp(r)}" for name, r in w.rsvp_by_lcp]
-            out.append("")
+        out += _md_wave(w, d.time_label)
     if d.whole_programme:
-        out += ["## LCPs at a glance", "", "| LCP | Partners | Hubs | Overdue | Escalations | No partner for |"]
-        out.append("|---|---:|---:|---:|---:|---|")
-        for lcp in d.lcps:
-            out.append(
-                f"| {md(lcp.name)} | {lcp.partners.now}{_ch(lcp.partners)} | {lcp.hubs.now}{_ch(lcp.hubs)} | "
-                f"{lcp.actions_overdue.now}{_ch(lcp.actions_overdue)} | {lcp.open_escalations.now} | "
-                f"{md(', '.join(lcp.gaps)) or 'all covered'} |"
-            )
-        out.append("")
+        out += _md_lcp_table(d.lcps)
     for lcp in d.lcps:
         if d.whole_programme and not lcp.has_activity:
             continue
-        out += [
-            f"## {md(lcp.name)} LCP",
-            "",
-            f"LCP lead: {md(lcp.lead_name)}. {lcp.partners.now} partners, {lcp.hubs.now} hubs.",
-            "",
-        ]
-        if lcp.next_workshop:
-            out += [f"**Next workshop:** {md(lcp.next_workshop.title)}, {lcp.next_workshop.when}: {_rsvp(lcp.rsvp)}"]
-            if lcp.awaiting_reply:
-                out.append(f"No reply yet from: {md('; '.join(lcp.awaiting_reply))}")
-            out.append("")
-        out += [
-            f"**Follow-up actions:** {lcp.actions_done.now} done{_ch(lcp.actions_done)} "
-            f"({lcp.actions_done_recently} in the last 7 days), {lcp.actions_overdue.now} overdue"
-            f"{_ch(lcp.actions_overdue)}, {len(lcp.due_soon)} due in the next 7 days.",
-            "",
-        ]
-        for heading, lines in (("Overdue", lcp.overdue), ("Due in the next 7 days", lcp.due_soon)):
-            if lines:
-                out += [f"{heading}:", "", "| Owner | Action | Due | Days overdue |", "|---|---|---|---:|"]
-                out += [f"| {md(a.owner)} | {md(a.title)} | {a.due_date} | {a.days_overdue} |" for a in lines]
-                out.append("")
-        out += ["**Hubs**", "", *_funnel(lcp.funnel), ""]
-        for mv in lcp.movements:
-            move = (
-                f"became a hub at stage {mv.to_stage}" if mv.from_stage is None else f"{mv.from_stage} → {mv.to_stage}"
-            )
-            out.append(f"- moved: {md(mv.organisation)}: {move} ({mv.on})")
-        for s in lcp.stalled:
-            out.append(f"- stalled: {md(s.organisation)}: {md(s.why)}")
-        for e in lcp.escalations:
-            out.append(
-                f"- escalation: {md(e.organisation)}: {e.reason} since {e.stalled_since}, level {e.level} "
-                f"({e.notified}), {e.status}"
-            )
-        gaps = ", ".join(lcp.gaps)
-        out += ["", f"**Role coverage:** {'no partner for ' + md(gaps) if gaps else 'every role has a partner'}.", ""]
+        out += _md_lcp(lcp)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _md_totals(t: Totals) -> list[str]:
+    out = ["## At a glance", "", "| Figure | Now |", "|---|---:|"]
+    out += [
+        f"| {label} | {count.now}{_ch(count)} |"
+        for label, count in (
+            ("Partner organisations", t.partners),
+            ("Digital Health Hubs", t.hubs),
+            ("Workshops held", t.workshops_done),
+            ("Follow-up actions done", t.actions_done),
+            ("Follow-up actions overdue", t.actions_overdue),
+            ("Open escalations", t.open_escalations),
+            ("Role gaps", t.role_gaps),
+            ("Invitations sent", t.invitations_sent),
+            ("Messages delivered", t.messages_sent),
+            ("Messages failed", t.messages_failed),
+        )
+    ]
+    out += [
+        f"| Active partner contacts | {t.active_contacts} |",
+        f"| Messages waiting / dropped | {t.messages_waiting} / {t.messages_dropped} |",
+        "",
+    ]
+    return [*out, "## Hub funnel", "", *_funnel(t.funnel), ""]
+
+
+def _md_wave(w: WaveFigures, time_label: str) -> list[str]:
+    out = [f"### {md(w.name)} ({w.state})", "", f"{w.start} to {w.end}; LCPs: {md(', '.join(w.lcp_names))}", ""]
+    if not w.launched:
+        return [*out, "Not launched yet.", ""]
+    out += [f"{w.workshops_done.now} held{_ch(w.workshops_done)}, {w.workshops_upcoming} to come.", ""]
+    out += [f"| # | Workshop | When ({md(time_label)}) | Status |", "|---:|---|---|---|"]
+    for x in w.workshops:
+        status = {"done": "held", "upcoming": "to come"}.get(x.state, x.state)
+        if w.next_workshop and x.number == w.next_workshop.number:
+            status = "**next**"
+        out.append(f"| {x.number} | {md(x.title)} | {x.when} | {status} |")
+    out.append("")
+    if w.next_workshop:
+        out += [f"Replies for the next workshop: {_rsvp(w.rsvp)}", ""]
+        out += [f"- {md(name)}: {_rsvp(r)}" for name, r in w.rsvp_by_lcp]
+        out.append("")
+    return out
+
+
+def _md_lcp_table(lcps: Sequence[LcpFigures]) -> list[str]:
+    out = ["## LCPs at a glance", "", "| LCP | Partners | Hubs | Overdue | Escalations | No partner for |"]
+    out.append("|---|---:|---:|---:|---:|---|")
+    for lcp in lcps:
+        out.append(
+            f"| {md(lcp.name)} | {lcp.partners.now}{_ch(lcp.partners)} | {lcp.hubs.now}{_ch(lcp.hubs)} | "
+            f"{lcp.actions_overdue.now}{_ch(lcp.actions_overdue)} | {lcp.open_escalations.now} | "
+            f"{md(', '.join(lcp.gaps)) or 'all covered'} |"
+        )
+    out.append("")
+    return out
+
+
+def _md_lcp(lcp: LcpFigures) -> list[str]:
+    out = [
+        f"## {md(lcp.name)} LCP",
+        "",
+        f"LCP lead: {md(lcp.lead_name)}. {lcp.partners.now} partners, {lcp.hubs.now} hubs.",
+        "",
+    ]
+    if lcp.next_workshop:
+        out += [f"**Next workshop:** {md(lcp.next_workshop.title)}, {lcp.next_workshop.when}: {_rsvp(lcp.rsvp)}"]
+        if lcp.awaiting_reply:
+            out.append(f"No reply yet from: {md('; '.join(lcp.awaiting_reply))}")
+        out.append("")
+    out += [
+        f"**Follow-up actions:** {lcp.actions_done.now} done{_ch(lcp.actions_done)} "
+        f"({lcp.actions_done_recently} in the last 7 days), {lcp.actions_overdue.now} overdue"
+        f"{_ch(lcp.actions_overdue)}, {len(lcp.due_soon)} due in the next 7 days.",
+        "",
+    ]
+    for heading, lines in (("Overdue", lcp.overdue), ("Due in the next 7 days", lcp.due_soon)):
+        if lines:
+            out += [f"{heading}:", "", "| Owner | Action | Due | Days overdue |", "|---|---|---|---:|"]
+            out += [f"| {md(a.owner)} | {md(a.title)} | {a.due_date} | {a.days_overdue} |" for a in lines]
+            out.append("")
+    out += ["**Hubs**", "", *_funnel(lcp.funnel), ""]
+    out += _md_hub_events(lcp)
+    gaps = ", ".join(lcp.gaps)
+    return [*out, "", f"**Role coverage:** {'no partner for ' + md(gaps) if gaps else 'every role has a partner'}.", ""]
+
+
+def _md_hub_events(lcp: LcpFigures) -> list[str]:
+    """Hubs that moved, stalled hubs and their escalations, one line each."""
+    out: list[str] = []
+    for mv in lcp.movements:
+        move = f"became a hub at stage {mv.to_stage}" if mv.from_stage is None else f"{mv.from_stage} → {mv.to_stage}"
+        out.append(f"- moved: {md(mv.organisation)}: {move} ({mv.on})")
+    for s in lcp.stalled:
+        out.append(f"- stalled: {md(s.organisation)}: {md(s.why)}")
+    for e in lcp.escalations:
+        out.append(
+            f"- escalation: {md(e.organisation)}: {e.reason} since {e.stalled_since}, level {e.level} "
+            f"({e.notified}), {e.status}"
+        )
+    return out

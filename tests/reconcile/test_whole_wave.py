@@ -92,6 +92,9 @@ CENTRAL_LIB, MORLEY_LIB, WOODSLEY_LIB = (
 )
 
 
+Reply = tuple[dt.date, int, str, str]  # (day, workshop number, attendee, answer)
+
+
 def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
     tmp_path: Path,
     data_dir,
@@ -106,9 +109,32 @@ def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
     timeline.launch(d("2022-09-20"))
     attendees = timeline.attendees()
     cancelled_config = with_wave_1_line(tmp_path, "cancelled_workshops = [4]")
+    replies = scripted_replies(attendees)
 
-    # Replies: scripted per workshop, plus a late reply and a change of mind before workshop 1.
-    replies: list[tuple[dt.date, int, str, str]] = []
+    started = time.monotonic()
+    for day in days(d("2022-09-21"), d("2023-03-31")):
+        play_script(day, sessions, timeline, replies, cancelled_config)
+        timeline.run(day)
+    elapsed = time.monotonic() - started
+
+    expected = expected_ledger(attendees, replies)
+    missing = expected - timeline.ledger
+    unexpected = timeline.ledger - expected
+    assert not missing and not unexpected, (sorted(missing)[:20], sorted(unexpected)[:20])
+
+    # Exactly once, in Outlook's own words too: each address's mailbox holds each email once.
+    for address, items in emulator.mailboxes().items():
+        subjects = Counter((item.kind, item.subject) for item in items)
+        assert set(subjects.values()) == {1}, (address, [s for s, n in subjects.items() if n > 1])
+    with sessions() as session:
+        statuses = Counter(session.scalars(select(models.OutboundMessage.status)))
+    assert statuses["failed"] == 0 and statuses["pending"] == 0
+    print(f"\n{len(timeline.reports)} daily runs in {elapsed:.1f}s; outbox {dict(statuses)}")
+
+
+def scripted_replies(attendees: dict[int, list[str]]) -> list[Reply]:
+    """Replies: scripted per workshop, plus a late reply and a change of mind before workshop 1."""
+    replies: list[Reply] = []
     for number, emails in attendees.items():
         for i, email in enumerate(emails):
             answer = ANSWERS[i % 4]
@@ -116,53 +142,52 @@ def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
                 replies.append((d("2022-09-21"), number, email, answer))
     late = attendees[1][3]  # no reply at first
     fickle = attendees[1][0]  # accepted at first
-    replies += [(d("2022-10-10"), 1, late, "accepted"), (d("2022-10-12"), 1, fickle, "declined")]
+    return [*replies, (d("2022-10-10"), 1, late, "accepted"), (d("2022-10-12"), 1, fickle, "declined")]
 
-    def script(day: dt.date) -> None:
-        for when, number, email, answer in replies:
-            if when == day:
-                timeline.respond(number, email, answer)
-        match day.isoformat():
-            case "2022-11-01":
-                complete(sessions, day, 1, lambda a: a.lcp_id == "central")
-            case "2022-11-07":
-                complete(sessions, day, 1, lambda a: a.lcp_id == "morley")
-            case "2022-11-25":
-                complete(sessions, day, 2, lambda a: owner_name(a) not in PHARMACIES)
-            case "2022-12-02":
-                acknowledge(sessions, day, MORLEY_NN)
-                snooze(sessions, day, WOODSLEY_NN, d("2022-12-19"))
-            case "2022-12-05":
-                move(sessions, day, CENTRAL_NN, 2)
-            case "2022-12-20":
-                complete(sessions, day, 3, lambda a: owner_name(a) in HUBS and owner_name(a) != CENTRAL_NN)
-                timeline.programme = load_programme(cancelled_config)
-                timeline.launch(day, cancelled_config)
-            case "2023-01-10":
-                complete(sessions, day, 3, lambda a: owner_name(a) == CENTRAL_NN)
-            case "2023-02-20":
-                complete(sessions, day, 5, lambda a: owner_name(a) in HUBS)
-            case "2023-03-20":
-                complete(sessions, day, 6, lambda a: a.lcp_id != "morley")
 
-    started = time.monotonic()
-    for day in days(d("2022-09-21"), d("2023-03-31")):
-        script(day)
-        timeline.run(day)
-    elapsed = time.monotonic() - started
+def play_script(day: dt.date, sessions, timeline: Timeline, replies: list[Reply], cancelled_config: Path) -> None:  # type: ignore[no-untyped-def]
+    """What people do on `day`: replies, actions done, an acknowledgement and a snooze, a hub's move, a cancellation."""
+    for when, number, email, answer in replies:
+        if when == day:
+            timeline.respond(number, email, answer)
+    match day.isoformat():
+        case "2022-11-01":
+            complete(sessions, day, 1, lambda a: a.lcp_id == "central")
+        case "2022-11-07":
+            complete(sessions, day, 1, lambda a: a.lcp_id == "morley")
+        case "2022-11-25":
+            complete(sessions, day, 2, lambda a: owner_name(a) not in PHARMACIES)
+        case "2022-12-02":
+            acknowledge(sessions, day, MORLEY_NN)
+            snooze(sessions, day, WOODSLEY_NN, d("2022-12-19"))
+        case "2022-12-05":
+            move(sessions, day, CENTRAL_NN, 2)
+        case "2022-12-20":
+            complete(sessions, day, 3, lambda a: owner_name(a) in HUBS and owner_name(a) != CENTRAL_NN)
+            timeline.programme = load_programme(cancelled_config)
+            timeline.launch(day, cancelled_config)
+        case "2023-01-10":
+            complete(sessions, day, 3, lambda a: owner_name(a) == CENTRAL_NN)
+        case "2023-02-20":
+            complete(sessions, day, 5, lambda a: owner_name(a) in HUBS)
+        case "2023-03-20":
+            complete(sessions, day, 6, lambda a: a.lcp_id != "morley")
 
-    # --- the expected ledger -------------------------------------------------------------------------------
+
+def answer_on(replies: list[Reply], number: int, email: str, day: str) -> str | None:
+    answer = None
+    for when, n, who, said in replies:
+        if n == number and who == email and when <= d(day):
+            answer = said
+    return answer
+
+
+def expected_ledger(attendees: dict[int, list[str]], replies: list[Reply]) -> Counter[Entry]:
+    """The expected ledger, worked out by hand (see the module's docstring)."""
     expected: Counter[Entry] = Counter()
 
     def expect(day: str, emails: list[str], what: str, about: str) -> None:
         expected.update((d(day), email, what, about) for email in emails)
-
-    def answer_on(number: int, email: str, day: str) -> str | None:
-        answer = None
-        for when, n, who, said in replies:
-            if n == number and who == email and when <= d(day):
-                answer = said
-        return answer
 
     for number, emails in attendees.items():
         expect("2022-09-20", emails, "invitation", str(number))
@@ -171,17 +196,26 @@ def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
         emails = attendees[number]
         expect(
             dates.please_reply,
-            [e for e in emails if answer_on(number, e, dates.please_reply) is None],
+            [e for e in emails if answer_on(replies, number, e, dates.please_reply) is None],
             "please reply",
             str(number),
         )
         expect(
             dates.see_you_there,
-            [e for e in emails if answer_on(number, e, dates.see_you_there) in ("accepted", "tentativelyAccepted")],
+            [
+                e
+                for e in emails
+                if answer_on(replies, number, e, dates.see_you_there) in ("accepted", "tentativelyAccepted")
+            ],
             "see you there",
             str(number),
         )
+    expect_follow_ups_and_chases(expect)
+    expect_escalations(expect)
+    return expected
 
+
+def expect_follow_ups_and_chases(expect) -> None:  # type: ignore[no-untyped-def]
     everyone = orgs(lambda r: True)
     hubs_and_prospective = HUBS + PROSPECTIVE
     expect(WORKSHOPS[1].follow_up, list(LEADS.values()), "follow-up", "1")
@@ -202,6 +236,8 @@ def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
         expect(chase[n].reminder, late_people, "action reminder", chase[n].title)
         expect(chase[n].overdue, late_people, "overdue", chase[n].title)
 
+
+def expect_escalations(expect) -> None:  # type: ignore[no-untyped-def]
     # Stage 1 longer than 90 days: the Neighbourhood Networks stall on Wed 30 Nov (levels after 0, 7 and 14 days).
     for hub in (CENTRAL_NN, MORLEY_NN, WOODSLEY_NN):
         expect("2022-11-30", people(hub), "escalation to hub", hub)
@@ -224,16 +260,3 @@ def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
         expect(dates[0], people(hub), "escalation to hub", hub)
         expect(dates[1], [LEADS[lcp]], "escalation to lead", hub)
         expect(dates[2], [MANAGER], "escalation to manager", hub)
-
-    missing = expected - timeline.ledger
-    unexpected = timeline.ledger - expected
-    assert not missing and not unexpected, (sorted(missing)[:20], sorted(unexpected)[:20])
-
-    # Exactly once, in Outlook's own words too: each address's mailbox holds each email once.
-    for address, items in emulator.mailboxes().items():
-        subjects = Counter((item.kind, item.subject) for item in items)
-        assert set(subjects.values()) == {1}, (address, [s for s, n in subjects.items() if n > 1])
-    with sessions() as session:
-        statuses = Counter(session.scalars(select(models.OutboundMessage.status)))
-    assert statuses["failed"] == 0 and statuses["pending"] == 0
-    print(f"\n{len(timeline.reports)} daily runs in {elapsed:.1f}s; outbox {dict(statuses)}")
