@@ -2,7 +2,9 @@
 
     python3.11 bootstrap.py
 
-Re-running is fast: nothing is installed again unless requirements.lock or pyproject.toml changed.
+Installs requirements-dev.lock (the product's locked dependencies plus the dev tools and the lab's dependencies, every
+file checked against its hash), then this checkout and lab/ as editable installs. Re-running is fast: nothing is
+installed again unless a lock or a pyproject.toml changed. Re-lock with `python3.11 scripts/lock.py`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".rollout-installed"
+LOCK = "requirements-dev.lock"
 
 
 def main() -> int:
@@ -27,14 +30,17 @@ def main() -> int:
         print(f"bootstrap: creating {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
     digest = hashlib.sha256(
-        b"".join((ROOT / name).read_bytes() for name in ("requirements.lock", "pyproject.toml", "lab/pyproject.toml"))
+        b"".join((ROOT / name).read_bytes() for name in (LOCK, "pyproject.toml", "lab/pyproject.toml"))
     ).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
         return 0
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
-    print("bootstrap: installing locked dependencies (requirements.lock)")
-    subprocess.run([*pip, "--requirement", str(ROOT / "requirements.lock")], check=True)
-    subprocess.run([*pip, "--no-deps", "--editable", str(ROOT), "--editable", str(ROOT / "lab")], check=True)
+    print(f"bootstrap: installing locked dependencies ({LOCK})")
+    subprocess.run([*pip, "--require-hashes", "--requirement", str(ROOT / LOCK)], check=True)
+    # A separate call: --require-hashes cannot check a local project. No build isolation: the locked setuptools
+    # builds it, so this step needs no download.
+    editables = ["--editable", str(ROOT), "--editable", str(ROOT / "lab")]
+    subprocess.run([*pip, "--no-deps", "--no-build-isolation", *editables], check=True)
     STAMP.write_text(digest)
     print("bootstrap: ready: .venv/bin/rollout --help")
     return 0
