@@ -6,6 +6,7 @@ leaves a row that the next run delivers, and deciding again finds the key alread
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
