@@ -19,3 +19,9 @@ class InputError(Exception):
 
 class NotFoundError(InputError):
     """Something named on the command line does not exist."""
+
+
+# Exit statuses of the `rollout` command (rollout.cli.boundary).
+EXIT_UNEXPECTED = 1  # a bug: one line, and `rollout --debug` shows the traceback
+EXIT_INPUT = 2  # bad input: a file and its key or row, an option, a setting
+EXIT_DATABASE = 3  # the application database is unavailable

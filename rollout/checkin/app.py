@@ -12,6 +12,7 @@ limit, then the Starlette routes. Database work runs in a worker thread, off the
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -48,6 +49,8 @@ from rollout.outbound.emails import long_date
 log = logging.getLogger("rollout.checkin")
 
 MAX_BODY_BYTES = 16 * 1024
+MAX_FORM_FIELDS = 20  # the form posts one field; a few more from browser extensions are tolerated
+BODY_TIMEOUT_SECONDS = 15.0  # a client that starts a body must finish it: slow bodies hold a connection
 
 FAILURE_PAGES: dict[str, tuple[int, str, str]] = {
     "malformed": (400, "This is not a working check-in link", "Please check you copied the whole link from the email."),
@@ -205,17 +208,25 @@ async def _note(request: Request, pages: Pages) -> str | Response | None:
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
         return pages.problem(413, "Too much was sent", "Please shorten your note and try again. Nothing was recorded.")
     body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return pages.problem(
-                413, "Too much was sent", "Please shorten your note and try again. Nothing was recorded."
-            )
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    return pages.problem(
+                        413, "Too much was sent", "Please shorten your note and try again. Nothing was recorded."
+                    )
+    except TimeoutError:
+        return pages.problem(408, "This took too long", "Please try again. Nothing was recorded.")
     if not body:
         return None
     if content_type != "application/x-www-form-urlencoded":
         return pages.problem(415, "This was not sent from the check-in page", "Nothing was recorded.")
-    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=20)
+    try:
+        text = body.decode("utf-8", errors="replace")
+        fields = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:  # more fields than the limit: not our form
+        return pages.problem(400, "This was not sent from the check-in page", "Nothing was recorded.")
     note = (fields.get("note") or [""])[0]
     if len(note.strip()) > records.NOTE_MAX_LENGTH:
         return pages.problem(

@@ -27,6 +27,7 @@ from itsdangerous import BadPayload, BadSignature, SignatureExpired, TimestampSi
 
 from rollout import settings
 from rollout.errors import InputError
+from rollout.limits import MAX_ROW_ID
 
 SALT = "rollout.checkin.v1"
 MIN_SECRET_LENGTH = 32
@@ -65,7 +66,7 @@ class Transition:
         if text == "hub.help":
             return cls("hub.help")
         name, _, number = text.partition(":")
-        if name == "hub.stage" and number.isdigit() and not number.startswith("0"):
+        if name == "hub.stage" and number.isascii() and number.isdigit() and len(number) <= 3 and number[0] != "0":
             return cls("hub.stage", int(number))
         raise ValueError(f"unknown transition {text!r}")
 
@@ -189,8 +190,10 @@ def _claim(payload: object, signed_at: dt.datetime) -> Claim | TokenFailure:
     if not isinstance(transition_text, str) or not 8 <= len(token_id) <= 64:
         return malformed
     kind, _, number = subject.partition(":")
-    if kind not in ("action", "hub") or not number.isdigit():
+    if kind not in ("action", "hub") or not number.isascii() or not number.isdigit() or len(number) > 10:
         return malformed
+    if not 1 <= contact_id <= MAX_ROW_ID or not 1 <= int(number) <= MAX_ROW_ID:
+        return malformed  # no row has such an id (and the database would refuse to look it up)
     try:
         transition = Transition.parse(transition_text)
     except ValueError:

@@ -18,6 +18,7 @@ from rollout.cli.common import (
     as_of_moment,
     console,
     database,
+    note_text,
     programme,
     record_id,
     who,
@@ -105,7 +106,7 @@ def done_cmd(
 ) -> None:
     """Record an action as done: no more reminders, and it no longer holds its hub back."""
     action_id = record_id(action, "ACTION")
-    person = who(by)
+    person, note = who(by), note_text(note)
     _, sessions = database()
     with unit_of_work(sessions) as session:
         row = session.get(models.Action, action_id)

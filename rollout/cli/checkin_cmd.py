@@ -10,6 +10,7 @@ from sqlalchemy import select
 from rollout import settings
 from rollout.cli.common import ConfigOption, console, database, err_console, programme
 from rollout.errors import InputError, NotFoundError
+from rollout.limits import MAX_NUMBERED, MAX_ROW_ID
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -19,7 +20,7 @@ def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (put a TLS reverse proxy in front).")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8765,
     config: ConfigOption = None,
 ) -> None:
     """Serve the check-in page partners reach from the links in our emails (needs ROLLOUT_CHECKIN_SECRET)."""
@@ -46,9 +47,16 @@ def serve_cmd(
 def link_cmd(
     ctx: typer.Context,
     contact: Annotated[str | None, typer.Option("--contact", help="The contact's email address.")] = None,
-    action: Annotated[int | None, typer.Option("--action", help="Action id: a 'Mark as done' link.")] = None,
-    hub: Annotated[int | None, typer.Option("--hub", help="Hub id, with --stage N or --help.")] = None,
-    stage: Annotated[int | None, typer.Option("--stage", help="With --hub: a 'We have reached stage N' link.")] = None,
+    action: Annotated[
+        int | None, typer.Option("--action", min=1, max=MAX_ROW_ID, help="Action id: a 'Mark as done' link.")
+    ] = None,
+    hub: Annotated[
+        int | None, typer.Option("--hub", min=1, max=MAX_ROW_ID, help="Hub id, with --stage N or --help.")
+    ] = None,
+    stage: Annotated[
+        int | None,
+        typer.Option("--stage", min=1, max=MAX_NUMBERED, help="With --hub: a 'We have reached stage N' link."),
+    ] = None,
     help_link: Annotated[
         bool, typer.Option("--help", help="With --hub: a 'We need help' link. (Alone: show this help; also -h.)")
     ] = False,

@@ -18,6 +18,7 @@ from rollout.db.migrate import current_revision, head_revision, upgrade
 from rollout.db.session import make_engine, session_factory
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
+from rollout.limits import MAX_ROW_ID, NAME_LENGTH, NOTE_LENGTH, text_problem
 from rollout.planning.as_of import parse_as_of
 
 ConfigOption = Annotated[
@@ -76,12 +77,27 @@ def who(by: str | None) -> str:
     name = (by or os.environ.get("USER") or os.environ.get("USERNAME") or "").strip()
     if not name:
         raise InputError("--by", ["say who is recording this: --by NAME ($USER is not set)"])
+    problem = text_problem(name, NAME_LENGTH)
+    if problem:
+        raise InputError("--by", [f"the name {problem}"])
     return name
+
+
+def note_text(note: str | None) -> str | None:
+    """A --note as stored: several lines are fine, control characters and novels are not."""
+    if note is None:
+        return None
+    problem = text_problem(note, NOTE_LENGTH, multi_line=True)
+    if problem:
+        raise InputError("--note", [f"the note {problem}"])
+    return note
 
 
 def record_id(text: str, what: str) -> int:
     """A row id typed on the command line."""
     cleaned = text.strip().lstrip("#")
-    if not cleaned.isdigit():
+    if not cleaned.isascii() or not cleaned.isdigit():  # isascii: "²" and "٣" are digits to str.isdigit
         raise NotFoundError(what, [f"{text!r} is not an id (a whole number, as the list commands show)"])
+    if len(cleaned) > len(str(MAX_ROW_ID)) or int(cleaned) > MAX_ROW_ID:
+        raise NotFoundError(what, [f"no {what.lower()} with id {cleaned} (ids go up to {MAX_ROW_ID})"])
     return int(cleaned)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from rollout import settings
 from rollout.cli.common import ConfigOption, console, database, err_console, programme
+from rollout.limits import MAX_ROW_ID
 from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld
 
 EXIT_FAILED = 1
@@ -32,7 +33,10 @@ PROGRESS_EVERY = 25
 
 def deliver(
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Handle at most N rows, then stop (default: all that are due).")
+        int | None,
+        typer.Option(
+            "--limit", min=1, max=MAX_ROW_ID, help="Handle at most N rows, then stop (default: all that are due)."
+        ),
     ] = None,
     config: ConfigOption = None,
 ) -> None:

@@ -10,6 +10,7 @@ import typer
 from rollout.cli.common import ConfigOption, console, database, programme
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
+from rollout.files import write_private
 from rollout.planning.as_of import parse_as_of
 
 
@@ -47,11 +48,12 @@ def digest(
 
     from rollout.digest import preview_digest, render_email
 
+    if preview.is_dir():
+        raise InputError("--preview", [f"{preview} is a directory; give a file name such as {preview / 'digest.html'}"])
     _, sessions = database()
     with sessions() as session:
         figures = preview_digest(session, loaded, when or utcnow(), lcp)
     email = render_email(figures)
-    preview.parent.mkdir(parents=True, exist_ok=True)
-    preview.write_text(email.html, encoding="utf-8")
+    write_private(preview, email.html)  # names and addresses of partners: 0600
     console.print(f"{email.subject}")
     console.print(f"preview of the digest for {figures.scope_name} written to {preview} (nothing sent or stored)")

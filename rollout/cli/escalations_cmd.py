@@ -11,11 +11,22 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from rollout.cli.common import ByOption, ConfigOption, JsonOption, console, database, programme, record_id, who
+from rollout.cli.common import (
+    ByOption,
+    ConfigOption,
+    JsonOption,
+    console,
+    database,
+    note_text,
+    programme,
+    record_id,
+    who,
+)
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
+from rollout.limits import LATEST_DATE
 from rollout.programme.progress import acknowledge_escalation, snooze_escalation
 
 app = typer.Typer(no_args_is_help=True)
@@ -101,7 +112,7 @@ def ack_cmd(
     by: ByOption = None,
 ) -> None:
     """Acknowledge: no further levels for this stall (it still closes when the hub makes progress)."""
-    person = who(by)
+    person, note = who(by), note_text(note)
     _, sessions = database()
     with unit_of_work(sessions) as session:
         row = _open_escalation(session, escalation)
@@ -127,9 +138,11 @@ def snooze_cmd(
     except ValueError:
         raise InputError("--until", [f"{until!r} is not a date like 2023-01-31"]) from None
     today = utcnow().astimezone(loaded.tz).date()
+    if day > LATEST_DATE:
+        raise InputError("--until", [f"{day} is after {LATEST_DATE}"])
     if day <= today:
         raise InputError("--until", [f"{day} is not after today ({today})"])
-    person = who(by)
+    person, note = who(by), note_text(note)
     _, sessions = database()
     with unit_of_work(sessions) as session:
         row = _open_escalation(session, escalation)

@@ -18,7 +18,9 @@ from rollout.cli.common import (
     as_of_moment,
     console,
     database,
+    note_text,
     programme,
+    record_id,
     who,
 )
 from rollout.config import Programme
@@ -26,6 +28,7 @@ from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
+from rollout.limits import MAX_NUMBERED, NAME_LENGTH, text_problem
 from rollout.outbound.emails import long_date
 from rollout.programme.progress import create_hub, move_hub
 from rollout.reconcile import load_snapshot
@@ -86,11 +89,14 @@ def list_cmd(
 def find_organisation(session: Session, text: str) -> models.Organisation:
     """A hub id, or an organisation's name (any case); several organisations of that name is an error."""
     cleaned = text.strip().lstrip("#")
-    if cleaned.isdigit():
-        hub = session.get(models.Hub, int(cleaned))
+    if cleaned.isascii() and cleaned.isdigit():
+        hub = session.get(models.Hub, record_id(cleaned, "HUB"))
         if hub is None:
             raise NotFoundError("HUB", [f"no hub with id {cleaned} (see `rollout hubs list`)"])
         return hub.organisation
+    problem = text_problem(cleaned, NAME_LENGTH)
+    if problem:  # no organisation could have this name: refused before the database sees it
+        raise NotFoundError("HUB", [f"no hub id or organisation named so: the name {problem}"])
     matches = session.scalars(
         select(models.Organisation).where(func.lower(models.Organisation.name) == cleaned.casefold())
     ).all()
@@ -105,7 +111,7 @@ def find_organisation(session: Session, text: str) -> models.Organisation:
 @app.command("progress")
 def progress_cmd(
     hub: Annotated[str, typer.Argument(help="Hub id, or the organisation's name.")],
-    stage: Annotated[int, typer.Option("--stage", help="The stage the hub has reached.")],
+    stage: Annotated[int, typer.Option("--stage", min=1, max=MAX_NUMBERED, help="The stage the hub has reached.")],
     note: Annotated[str | None, typer.Option("--note", help="What happened, for the record.")] = None,
     by: ByOption = None,
     config: ConfigOption = None,
@@ -115,7 +121,7 @@ def progress_cmd(
     stages = [s.number for s in loaded.stages]
     if stage not in stages:
         raise InputError("--stage", [f"{stage} is not a stage (stages: {', '.join(map(str, stages))})"])
-    person = who(by)
+    person, note = who(by), note_text(note)
     _, sessions = database()
     now = utcnow()
     with unit_of_work(sessions) as session:

@@ -1,15 +1,16 @@
-"""Entry point: `rollout COMMAND`. Bad input exits 2 with a message naming the file and the key or row."""
+"""Entry point: `rollout [--debug] COMMAND`. Errors and exit statuses: rollout.cli.boundary."""
 
 from __future__ import annotations
 
 import os
-import sys
 from importlib.metadata import entry_points
+from typing import Annotated
 
 import typer
 
 from rollout.cli import (
     actions_cmd,
+    boundary,
     checkin_cmd,
     db_cmd,
     deliver_cmd,
@@ -23,7 +24,6 @@ from rollout.cli import (
     serve_cmd,
     status_cmd,
 )
-from rollout.errors import InputError
 
 cli = typer.Typer(
     name="rollout",
@@ -32,6 +32,18 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@cli.callback()
+def _global_options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On an error, show the full traceback (and Prefect's run logs) too.")
+    ] = False,
+) -> None:
+    if debug:
+        os.environ[boundary.DEBUG_ENV] = "1"
+
+
 cli.command("validate")(plan_cmd.validate)
 cli.command("plan")(plan_cmd.plan)
 cli.command("status")(status_cmd.status)
@@ -57,12 +69,7 @@ for _plugin in entry_points(group="rollout.commands"):
 def app() -> None:
     # Flows run from the CLI without PREFECT_API_URL use a temporary local server: keep its telemetry off.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    try:
-        cli()
-    except InputError as exc:
-        for line in exc.render().splitlines():
-            print(f"error: {line}", file=sys.stderr)
-        sys.exit(2)
+    boundary.run(cli)  # one line per problem and an exit status; never a traceback unless --debug
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from rollout.config.schema import Programme, Wave
 from rollout.errors import InputError
+from rollout.limits import MAX_CONFIG_BYTES
 
 DEFAULT_CONFIG_PATH = Path("config/waves.toml")
 
@@ -23,7 +24,13 @@ def load_programme(path: Path | str = DEFAULT_CONFIG_PATH) -> Programme:
     path = Path(path)
     source = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # -sig: editors that save a BOM
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)  # never more: a huge file is refused, not parsed
+        if len(data) > MAX_CONFIG_BYTES:
+            raise InputError(source, [f"larger than {MAX_CONFIG_BYTES:,} bytes: not a programme file"])
+        raw = tomllib.loads(data.decode("utf-8-sig"))  # -sig: editors that save a BOM
+    except RecursionError:
+        raise InputError(source, ["nested too deeply to be a programme file"]) from None
     except FileNotFoundError:
         raise InputError(source, ["file not found"]) from None
     except OSError as exc:
@@ -118,6 +125,15 @@ def _duplicates(values: Iterable[Any]) -> set[Any]:
     return {value for value, count in Counter(values).items() if count > 1}
 
 
+def _repeats(values: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+    """(index, value) for each value seen earlier in `values`: linear, so 10,000 ids take milliseconds."""
+    seen: set[Any] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            yield index, value
+        seen.add(value)
+
+
 def cross_reference_problems(p: Programme) -> Iterator[str]:
     """Problems pydantic cannot see one field at a time: ids, references between sections, overlaps."""
     yield from _duplicate_ids(p)
@@ -126,8 +142,9 @@ def cross_reference_problems(p: Programme) -> Iterator[str]:
     levels = [level.after_days for level in p.escalation.levels]
     if levels != sorted(levels) or _duplicates(levels):
         yield "escalation.levels: after_days must increase from one level to the next"
+    lcp_ids, numbers = {lcp.id for lcp in p.lcps}, {w.number for w in p.workshops}  # sets: linear checks
     for i, wave in enumerate(p.waves):
-        yield from _wave_problems(p, i, wave)
+        yield from _wave_problems(i, wave, lcp_ids, numbers)
     yield from _overlapping_waves(p)
 
 
@@ -138,9 +155,8 @@ def _duplicate_ids(p: Programme) -> Iterator[str]:
         ("lcps", [lcp.id for lcp in p.lcps]),
         ("waves", [w.id for w in p.waves]),
     ):
-        for i, value in enumerate(ids):
-            if value in _duplicates(ids) and ids.index(value) != i:
-                yield f"{name}[{i}].id: duplicate id {value!r}"
+        for i, value in _repeats(ids):
+            yield f"{name}[{i}].id: duplicate id {value!r}"
 
 
 def _numbering_problems(p: Programme) -> Iterator[str]:
@@ -154,54 +170,60 @@ def _numbering_problems(p: Programme) -> Iterator[str]:
 
 def _workshop_problems(p: Programme) -> Iterator[str]:
     last = max(w.number for w in p.workshops)
+    sector_ids, role_ids = set(p.sector_ids), set(p.role_ids)
     for i, workshop in enumerate(p.workshops):
         where = f"workshops[{i}]"
         for j, sector in enumerate(workshop.audience.sectors):
-            if sector not in p.sector_ids:
+            if sector not in sector_ids:
                 yield f"{where}.audience.sectors[{j}]: unknown sector {sector!r}"
         for j, role in enumerate(workshop.audience.roles):
-            if role not in p.role_ids:
+            if role not in role_ids:
                 yield f"{where}.audience.roles[{j}]: unknown role {role!r}"
         for j, action in enumerate(workshop.actions):
             if action.due.anchor == "next_workshop" and workshop.number == last:
                 yield f"{where}.actions[{j}].due: the last workshop has no next workshop"
 
 
-def _wave_problems(p: Programme, i: int, wave: Wave) -> Iterator[str]:
+def _wave_problems(i: int, wave: Wave, lcp_ids: set[str], numbers: set[int]) -> Iterator[str]:
     """waves[i]'s references: its LCPs, its date overrides and its cancelled workshops."""
-    lcp_ids = {lcp.id for lcp in p.lcps}
-    numbers = [w.number for w in p.workshops]
     for j, lcp in enumerate(wave.lcps):
         if lcp not in lcp_ids:
             yield f"waves[{i}].lcps[{j}]: unknown LCP {lcp!r}"
-    for j, lcp in enumerate(wave.lcps):
-        if wave.lcps.index(lcp) != j:
-            yield f"waves[{i}].lcps[{j}]: LCP {lcp!r} is listed twice"
+    for j, lcp in _repeats(wave.lcps):
+        yield f"waves[{i}].lcps[{j}]: LCP {lcp!r} is listed twice"
     yield from _override_problems(i, wave, numbers)
     for j, number in enumerate(wave.cancelled_workshops):
         if number not in numbers:
             yield f"waves[{i}].cancelled_workshops[{j}]: no workshop number {number}"
 
 
-def _override_problems(i: int, wave: Wave, numbers: list[int]) -> Iterator[str]:
+def _override_problems(i: int, wave: Wave, numbers: set[int]) -> Iterator[str]:
     for j, override in enumerate(wave.overrides):
         if override.workshop not in numbers:
             yield f"waves[{i}].overrides[{j}].workshop: no workshop number {override.workshop}"
         elif not wave.start <= override.date <= wave.end:
             yield f"waves[{i}].overrides[{j}].date: {override.date} is outside the wave ({wave.start} to {wave.end})"
-    override_numbers = [o.workshop for o in wave.overrides]
-    for j, number in enumerate(override_numbers):
-        if override_numbers.index(number) != j:
-            yield f"waves[{i}].overrides[{j}].workshop: workshop {number} is overridden twice"
+    for j, number in _repeats(o.workshop for o in wave.overrides):
+        yield f"waves[{i}].overrides[{j}].workshop: workshop {number} is overridden twice"
 
 
 def _overlapping_waves(p: Programme) -> Iterator[str]:
-    for i, first in enumerate(p.waves):
-        for j in range(i + 1, len(p.waves)):
-            second = p.waves[j]
-            shared = sorted(set(first.lcps) & set(second.lcps))
-            if shared and first.start <= second.end and second.start <= first.end:
-                yield (
-                    f"waves[{j}]: overlaps waves[{i}] ({first.id}) for LCP {', '.join(map(repr, shared))}; "
-                    "an LCP can be in one wave at a time"
-                )
+    """Waves that share an LCP and overlap in time: a sweep per LCP by start date (n log n, not every pair)."""
+    by_lcp: dict[str, list[int]] = {}
+    for index, wave in enumerate(p.waves):
+        for lcp in dict.fromkeys(wave.lcps):
+            by_lcp.setdefault(lcp, []).append(index)
+    shared: dict[tuple[int, int], set[str]] = {}
+    for lcp, indexes in by_lcp.items():
+        latest: int | None = None  # the wave seen so far that ends last
+        for index in sorted(indexes, key=lambda k: (p.waves[k].start, k)):
+            wave = p.waves[index]
+            if latest is not None and wave.start <= p.waves[latest].end:
+                shared.setdefault((min(latest, index), max(latest, index)), set()).add(lcp)
+            if latest is None or wave.end > p.waves[latest].end:
+                latest = index
+    for (i, j), lcps in sorted(shared.items()):
+        yield (
+            f"waves[{j}]: overlaps waves[{i}] ({p.waves[i].id}) for LCP {', '.join(map(repr, sorted(lcps)))}; "
+            "an LCP can be in one wave at a time"
+        )

@@ -7,12 +7,54 @@ import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rollout.limits import (
+    DESCRIPTION_LENGTH,
+    EARLIEST_DATE,
+    ID_LENGTH,
+    LATEST_DATE,
+    MAX_ATTENDEES,
+    MAX_DAYS,
+    MAX_NUMBERED,
+    NAME_LENGTH,
+    TITLE_LENGTH,
+    text_problem,
+)
 from rollout.partners.addresses import Email
 from rollout.planning.workdays import working_calendar
 
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=ID_LENGTH)]
+
+
+def _fits(max_length: int, multi_line: bool = False) -> AfterValidator:
+    """Refuses what the database column (or an email header) could not hold: too long, or control characters."""
+
+    def check(value: str) -> str:
+        problem = text_problem(value, max_length, multi_line)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+# Every string lands in a column or an email: the same lengths as rollout.db.models, no control characters.
+Name = Annotated[str, Field(min_length=1), _fits(NAME_LENGTH)]
+Title = Annotated[str, Field(min_length=1), _fits(TITLE_LENGTH)]
+Label = Annotated[str, _fits(ID_LENGTH)]
+Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]  # ten years: anything longer is a typo, and overflows dates
+PositiveDays = Annotated[int, Field(ge=1, le=MAX_DAYS)]
+Numbered = Annotated[int, Field(ge=1, le=MAX_NUMBERED)]
+
+
+def _in_calendar(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"{value} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}")
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(_in_calendar)]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -41,13 +83,13 @@ def clock(value: object) -> object:
 
 
 class Person(Strict):
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     email: Email
 
 
 class Holidays(Strict):
     country: Annotated[str, Field(min_length=2, max_length=3)]
-    subdivision: str | None = None
+    subdivision: Label | None = None
 
     @model_validator(mode="after")
     def _known_to_holidays_package(self) -> Holidays:
@@ -56,13 +98,13 @@ class Holidays(Strict):
 
 
 class ProgrammeInfo(Strict):
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     timezone: str
-    time_label: str | None = None  # how emails name local time, e.g. "UK time"; the zone name when unset
+    time_label: Label | None = None  # how emails name local time, e.g. "UK time"; the zone name when unset
     holidays: Holidays
     organiser_mailbox: Email
     require_approval: bool = True
-    managers: Annotated[list[Person], Field(min_length=1)]
+    managers: Annotated[list[Person], Field(min_length=1, max_length=MAX_ATTENDEES)]
 
     @field_validator("timezone")
     @classmethod
@@ -76,40 +118,40 @@ class ProgrammeInfo(Strict):
 
 class Role(Strict):
     id: Slug
-    title: Annotated[str, Field(min_length=1)]
+    title: Name
 
 
 class Sector(Strict):
     id: Slug
-    title: Annotated[str, Field(min_length=1)]
+    title: Name
 
 
 class Stage(Strict):
-    number: Annotated[int, Field(ge=1)]
-    title: Annotated[str, Field(min_length=1)]
-    stall_after_days: Annotated[int, Field(ge=1)] | None = None
+    number: Numbered
+    title: Name
+    stall_after_days: PositiveDays | None = None
 
 
 class Lcp(Strict):
     id: Slug
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     lead: Person
 
 
 class Schedule(Strict):
-    lead_in_days: Annotated[int, Field(ge=0)] = 14
-    lead_out_days: Annotated[int, Field(ge=0)] = 14
+    lead_in_days: Days = 14
+    lead_out_days: Days = 14
     preferred_weekday: Weekday | None = None
-    min_gap_working_days: Annotated[int, Field(ge=1)] = 5
+    min_gap_working_days: PositiveDays = 5
 
 
 HubStatus = Literal["hub", "prospective", "none"]
 
 
 class Audience(Strict):
-    sectors: list[str] = []
-    roles: list[str] = []
-    hub: list[HubStatus] = []
+    sectors: Annotated[list[str], Field(max_length=MAX_ATTENDEES)] = []
+    roles: Annotated[list[str], Field(max_length=MAX_ATTENDEES)] = []
+    hub: Annotated[list[HubStatus], Field(max_length=3)] = []
 
 
 _DUE = re.compile(
@@ -135,6 +177,8 @@ class DueRule(Strict):
         if not match:
             raise ValueError(f"due rule {text!r} is not understood; use one of {DUE_FORMS}")
         anchor = match["anchor"].replace(" ", "_")
+        if len(match["n"]) > len(str(MAX_DAYS)) or int(match["n"]) > MAX_DAYS:
+            raise ValueError(f"due rule {text!r}: {match['n']} days is more than ten years ({MAX_DAYS} days)")
         if anchor == "workshop" and match["dir"] == "before":
             raise ValueError(f"due rule {text!r} would fall before the workshop that sets it")
         return cls(
@@ -150,7 +194,7 @@ ActionOwner = Literal["lcp_lead", "each_partner", "each_hub"]
 
 
 class ActionRule(Strict):
-    title: Annotated[str, Field(min_length=1)]
+    title: Title
     owner: ActionOwner
     due: DueRule
 
@@ -161,15 +205,15 @@ class ActionRule(Strict):
 
 
 class WorkshopSpec(Strict):
-    number: Annotated[int, Field(ge=1)]
-    title: Annotated[str, Field(min_length=1)]
+    number: Numbered
+    title: Name
     audience: Audience
     start: dt.time
     duration_minutes: Annotated[int, Field(ge=15, le=480)]
     format: Literal["teams", "venue"]
-    venue: str | None = None
-    description: str = ""
-    actions: list[ActionRule] = []
+    venue: Title | None = None
+    description: Annotated[str, _fits(DESCRIPTION_LENGTH, multi_line=True)] = ""
+    actions: Annotated[list[ActionRule], Field(max_length=MAX_NUMBERED)] = []
 
     @field_validator("start", mode="before")
     @classmethod
@@ -186,18 +230,18 @@ class WorkshopSpec(Strict):
 
 
 class Reminders(Strict):
-    no_response_days_before: Annotated[int, Field(ge=1)] = 14
-    attending_working_days_before: Annotated[int, Field(ge=1)] = 2
-    action_working_days_before: Annotated[int, Field(ge=1)] = 3
+    no_response_days_before: PositiveDays = 14
+    attending_working_days_before: PositiveDays = 2
+    action_working_days_before: PositiveDays = 3
 
 
 class EscalationLevel(Strict):
     to: Literal["hub_contact", "lcp_lead", "programme_manager"]
-    after_days: Annotated[int, Field(ge=0)]
+    after_days: Days
 
 
 class Escalation(Strict):
-    levels: Annotated[list[EscalationLevel], Field(min_length=1)]
+    levels: Annotated[list[EscalationLevel], Field(min_length=1, max_length=MAX_NUMBERED)]
 
 
 class Runs(Strict):
@@ -219,8 +263,8 @@ class Runs(Strict):
 
 
 class WorkshopOverride(Strict):
-    workshop: Annotated[int, Field(ge=1)]
-    date: dt.date
+    workshop: Numbered
+    date: Day
     start: dt.time | None = None
 
     @field_validator("start", mode="before")
@@ -231,17 +275,19 @@ class WorkshopOverride(Strict):
 
 class Wave(Strict):
     id: Slug
-    name: Annotated[str, Field(min_length=1)]
-    start: dt.date
-    end: dt.date
-    lcps: Annotated[list[str], Field(min_length=1)]
-    overrides: list[WorkshopOverride] = []
-    cancelled_workshops: list[int] = []
+    name: Name
+    start: Day
+    end: Day
+    lcps: Annotated[list[str], Field(min_length=1, max_length=MAX_ATTENDEES)]
+    overrides: Annotated[list[WorkshopOverride], Field(max_length=MAX_NUMBERED)] = []
+    cancelled_workshops: Annotated[list[Numbered], Field(max_length=MAX_NUMBERED)] = []
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Wave:
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        if (self.end - self.start).days > MAX_DAYS:
+            raise ValueError(f"runs {(self.end - self.start).days} days, more than ten years ({MAX_DAYS} days)")
         return self
 
 

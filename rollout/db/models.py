@@ -20,6 +20,7 @@ from rollout.db.types import (
     utc_time,
     utcnow,
 )
+from rollout.limits import ID_LENGTH, NAME_LENGTH, TITLE_LENGTH, TOKEN_ID_LENGTH
 
 
 class Base(DeclarativeBase):
@@ -43,7 +44,7 @@ class Wave(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)
     approved_at: Mapped[utc_time | None]
-    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     workshops: Mapped[list[Workshop]] = relationship(back_populates="wave", order_by="Workshop.number")
 
 
@@ -120,7 +121,7 @@ class CheckinUse(Base):
     """A check-in link that has acted: each link acts once, so a replay finds its token id here and changes nothing."""
 
     __tablename__ = "checkin_use"
-    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(TOKEN_ID_LENGTH), primary_key=True)
     used_at: Mapped[utc_time]
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
     subject: Mapped[short_str]  # action:12 | hub:3
@@ -137,7 +138,7 @@ class Workshop(Base):
     starts_at: Mapped[utc_time]
     ends_at: Mapped[utc_time]
     format: Mapped[short_str]
-    venue: Mapped[str | None] = mapped_column(String(300))
+    venue: Mapped[str | None] = mapped_column(String(TITLE_LENGTH))
     status: Mapped[short_str] = mapped_column(default="planned")  # planned | scheduled | cancelled
     event_id: Mapped[str | None] = mapped_column(String(300))
     updated_at: Mapped[utc_time] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -183,13 +184,13 @@ class Action(Base):
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id"), index=True)
     lcp_id: Mapped[str] = mapped_column(ForeignKey("lcp.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     owner_role: Mapped[short_str]  # lcp_lead | each_partner | each_hub
     due_date: Mapped[dt.date] = mapped_column(Date, index=True)
     status: Mapped[short_str] = mapped_column(default="open", index=True)  # open | done
     overdue_since: Mapped[dt.date | None] = mapped_column(Date)
     done_at: Mapped[utc_time | None]
-    done_by: Mapped[str | None] = mapped_column(String(200))
+    done_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     created_at: Mapped[created_at]
     workshop: Mapped[Workshop] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -219,7 +220,7 @@ class Escalation(Base):
     level: Mapped[int] = mapped_column(Integer, default=0)  # highest level notified; 0 = none yet
     status: Mapped[short_str] = mapped_column(default="open", index=True)  # open | acknowledged | snoozed | closed
     snoozed_until: Mapped[dt.date | None] = mapped_column(Date)
-    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     acknowledged_at: Mapped[utc_time | None]
     closed_at: Mapped[utc_time | None]
     closed_reason: Mapped[str | None] = mapped_column(String(200))
@@ -272,8 +273,8 @@ class OutboundMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(100))
     provider_id: Mapped[str | None] = mapped_column(String(300))
-    wave_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    lcp_id: Mapped[str | None] = mapped_column(String(64))
+    wave_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), index=True)
+    lcp_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
     workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshop.id"))
     created_at: Mapped[created_at]
     sent_at: Mapped[utc_time | None]

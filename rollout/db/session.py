@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout import settings
+from rollout.files import create_private
 
 
 def normalise_url(url: str) -> str:
@@ -25,8 +26,10 @@ def make_engine(url: str | None = None) -> Engine:
     url = normalise_url(url or settings.database_url())
     if url.startswith("sqlite"):
         database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            # 0600 from the start: it holds partners' names and addresses (SQLite gives its -wal and -shm files the
+            # database's mode).
+            create_private(Path(database))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

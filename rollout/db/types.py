@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from sqlalchemy import JSON, DateTime, Dialect, String, TypeDecorator, func
 from sqlalchemy.orm import mapped_column
 
+from rollout.limits import EMAIL_LENGTH, ID_LENGTH, NAME_LENGTH
+
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Stored as UTC; always returned timezone-aware. Naive datetimes are refused, not guessed."""
@@ -35,10 +37,10 @@ def utcnow() -> dt.datetime:
 
 
 intpk = Annotated[int, mapped_column(primary_key=True)]
-str_id = Annotated[str, mapped_column(String(64), primary_key=True)]
-name_str = Annotated[str, mapped_column(String(200))]
-email_str = Annotated[str, mapped_column(String(254))]
-short_str = Annotated[str, mapped_column(String(64))]
+str_id = Annotated[str, mapped_column(String(ID_LENGTH), primary_key=True)]
+name_str = Annotated[str, mapped_column(String(NAME_LENGTH))]
+email_str = Annotated[str, mapped_column(String(EMAIL_LENGTH))]
+short_str = Annotated[str, mapped_column(String(ID_LENGTH))]
 utc_time = Annotated[dt.datetime, mapped_column(UTCDateTime())]
 created_at = Annotated[dt.datetime, mapped_column(UTCDateTime(), default=utcnow, server_default=func.now())]
 json_data = Annotated[Any, mapped_column(JSON)]

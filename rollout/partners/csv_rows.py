@@ -6,9 +6,11 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rollout.config.schema import Programme
 from rollout.errors import InputError
+from rollout.limits import EMAIL_LENGTH, ID_LENGTH, NAME_LENGTH, text_problem
 from rollout.partners.addresses import normalise_email
 
 COLUMNS = ("organisation", "lcp", "sector", "roles", "contact_name", "email", "hub_stage")
@@ -34,14 +36,41 @@ class PartnerRow:
 
 def read_partner_csv(path: Path, programme: Programme) -> list[PartnerRow]:
     source = str(path)
+    if path.is_dir():
+        raise InputError(source, ["is a directory, not a CSV file"])
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # newline="": the csv module sees quoted line breaks as they are (and refuses them below), and only CR/LF
+        # end a row (str.splitlines would also split on U+2028 and others, blaming the wrong column).
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return _read(csv.DictReader(handle), source, programme)
     except FileNotFoundError:
         raise InputError(source, ["file not found"]) from None
+    except PermissionError:
+        raise InputError(source, ["cannot read the file (permission denied)"]) from None
     except UnicodeDecodeError:
         raise InputError(source, ["not UTF-8 text; save the spreadsheet as 'CSV UTF-8'"]) from None
-    reader = csv.DictReader(text.splitlines())
-    header = [name.strip() for name in reader.fieldnames or []]
+
+
+def _rows(reader: csv.DictReader[str], source: str) -> Iterator[tuple[int, dict[str | None, Any]]]:
+    """(line the row starts on, row); a malformed row (e.g. a value over the csv module's limit) is an error."""
+    line = reader.line_num + 1
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(source, [f"line {reader.line_num}: cannot read the row ({exc})"]) from None
+        yield line, raw
+        line = reader.line_num + 1
+
+
+def _read(reader: csv.DictReader[str], source: str, programme: Programme) -> list[PartnerRow]:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError(source, [f"line 1: cannot read the header ({exc})"]) from None
+    header = [name.strip() for name in fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     if missing or unknown:
@@ -55,7 +84,7 @@ def read_partner_csv(path: Path, programme: Programme) -> list[PartnerRow]:
 
     rows: list[PartnerRow] = []
     problems = []
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in _rows(reader, source):
         fields = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if None in raw:
             problems.append(f"line {line}: more values than columns")
@@ -75,7 +104,27 @@ def read_partner_csv(path: Path, programme: Programme) -> list[PartnerRow]:
     return rows
 
 
+# The longest value each column may hold: the database column it lands in (roles: each role is a config id).
+COLUMN_LENGTHS = {
+    "organisation": NAME_LENGTH,
+    "lcp": ID_LENGTH,
+    "sector": ID_LENGTH,
+    "roles": NAME_LENGTH,
+    "contact_name": NAME_LENGTH,
+    "email": EMAIL_LENGTH,
+    "hub_stage": ID_LENGTH,
+}
+
+
 def _check_row(fields: dict[str, str], programme: Programme) -> Iterator[str]:
+    unfit = False
+    for column in COLUMNS:
+        problem = text_problem(fields.get(column, ""), COLUMN_LENGTHS[column])
+        if problem:
+            unfit = True
+            yield f"{column}: {problem}"
+    if unfit:  # the other checks would only repeat the value back
+        return
     for column in ("organisation", "lcp", "sector", "roles", "contact_name", "email"):
         if not fields.get(column):
             yield f"{column}: is required"
