@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def data_dir() -> Path:
@@ -33,6 +34,41 @@ DEFAULT_CHECKIN_RATE_LIMIT = "30/60"
 def checkin_public_url() -> str:
     """Where partners reach the check-in page, e.g. https://checkin.example.gov.uk (no trailing slash)."""
     return os.environ.get("ROLLOUT_PUBLIC_URL", DEFAULT_CHECKIN_PUBLIC_URL).rstrip("/")
+
+
+REAL_GRAPH_HOST = "graph.microsoft.com"
+ALLOW_INSECURE_LINKS = "ROLLOUT_ALLOW_INSECURE_LINKS"
+
+
+def sends_to_real_tenant() -> bool:
+    """True unless ROLLOUT_GRAPH_URL points somewhere other than Microsoft Graph (the emulator, in the lab)."""
+    url = os.environ.get("ROLLOUT_GRAPH_URL", "").strip()
+    return not url or (urlsplit(url).hostname or "").lower() == REAL_GRAPH_HOST
+
+
+def insecure_public_url() -> str | None:
+    """Why check-in links under ROLLOUT_PUBLIC_URL must not go to real partners (plain http, or this machine),
+    or None. Emulator runs and ROLLOUT_ALLOW_INSECURE_LINKS=1 allow them."""
+    if not sends_to_real_tenant() or os.environ.get(ALLOW_INSECURE_LINKS, "").strip().lower() in ("1", "true", "yes"):
+        return None
+    url = checkin_public_url()
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    unset = "" if "ROLLOUT_PUBLIC_URL" in os.environ else " (it is not set: this is the default)"
+    if parts.scheme != "https":
+        return f"{url} is not https{unset}: partners' check-in links must be https://"
+    if host == "localhost" or host.endswith(".localhost") or _is_loopback(host):
+        return f"{url} is this machine{unset}: partners cannot reach it"
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def checkin_token_days() -> int:

@@ -6,6 +6,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
+import os
 import threading
 from dataclasses import asdict, dataclass
 from email.header import Header
@@ -117,6 +118,23 @@ class Mailboxes:
         return self._writer.root if self._writer is not None else None
 
 
+def _private_dir(path: Path) -> None:
+    """Mail holds names and addresses: folders this writer creates are 0700 (rollout.files, which it cannot import)."""
+    for folder in reversed([path, *path.parents]):
+        if not folder.exists():
+            folder.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(folder, 0o700)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
 class _EmlWriter:
     """data_dir/mailboxes/<address>/<NNNN>-<kind>.eml plus data_dir/mailboxes/index.json."""
 
@@ -131,8 +149,8 @@ class _EmlWriter:
         folder = self.root / _safe_folder(address)
         name = f"{item.number:04d}-{item.kind}.eml"
         with self._lock:
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_bytes(_as_eml(address, item))
+            _private_dir(folder)
+            _write_private(folder / name, _as_eml(address, item))
             summary = {k: v for k, v in item.to_json().items() if k not in ("text", "html")}
             self._index.setdefault(address, []).append({"file": f"{folder.name}/{name}", **summary})
             self._unwritten = True
@@ -145,9 +163,9 @@ class _EmlWriter:
                 self._write_index()
 
     def _write_index(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        _private_dir(self.root)
         tmp = self.root / "index.json.tmp"
-        tmp.write_text(json.dumps(self._index, indent=2), encoding="utf-8")
+        _write_private(tmp, json.dumps(self._index, indent=2).encode("utf-8"))
         tmp.replace(self.root / "index.json")  # readers never see a half-written index
         self._unwritten = False
 

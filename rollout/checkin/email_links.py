@@ -17,7 +17,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from rollout import settings
 from rollout.checkin import links
+from rollout.errors import InputError
+
+ALLOW = f"{settings.ALLOW_INSECURE_LINKS}=1"
 
 log = logging.getLogger("rollout.checkin")
 ACTION_KEYS = ("action",)
@@ -57,9 +61,22 @@ def with_checkin_links(context: Mapping[str, Any], contact_id: int | None, *, hu
     return out
 
 
+def refuse_insecure_links() -> None:
+    """Raises InputError naming ROLLOUT_PUBLIC_URL when emails to a real tenant would carry http:// or loopback
+    check-in links (set it to the page's https address, or ROLLOUT_ALLOW_INSECURE_LINKS=1 to allow them)."""
+    if not checkin_configured():
+        return
+    problem = settings.insecure_public_url()
+    if problem:
+        raise InputError(
+            "ROLLOUT_PUBLIC_URL", [f"{problem}; set it to the check-in page's https address ({ALLOW} to allow)"]
+        )
+
+
 def _enabled() -> bool:
     global _warned
     if checkin_configured():
+        refuse_insecure_links()
         return True
     if not _warned:
         log.warning(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from rollout.checkin.email_links import refuse_insecure_links
 from rollout.cli.common import ConfigOption, console, database, programme
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
@@ -36,6 +37,7 @@ def digest(
     if preview is None:
         if lcp is not None:
             raise InputError("--lcp", ["only applies with --preview: a digest run emails every lead their own LCP"])
+        refuse_insecure_links()  # before anything is queued
         database()
         from flows.weekly_digest import weekly_digest  # Prefect loads only for commands that run flows
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from rollout.checkin.email_links import refuse_insecure_links
 from rollout.cli.common import ConfigOption, console, database, programme
 from rollout.cli.plan_cmd import PlanFormat, plan
 from rollout.errors import InputError, NotFoundError
@@ -34,6 +35,8 @@ def launch(
     except KeyError as exc:
         raise NotFoundError("wave", [str(exc.args[0])]) from None
     when = parse_as_of(as_of, loaded.programme.timezone) if as_of else None
+    if not dry_run:
+        refuse_insecure_links()  # before anything is queued
     database()
     plan(wave, PlanFormat.table, config)
     if (approval if approval is not None else loaded.programme.require_approval) and not dry_run:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from rollout.checkin.email_links import refuse_insecure_links
 from rollout.cli.common import ConfigOption, console, database, programme
 from rollout.db.types import utcnow
 from rollout.planning.as_of import parse_as_of
@@ -48,6 +49,7 @@ def reconcile(
             table.add_row(PURPOSE_WORDS.get(purpose, purpose), str(count))
         console.print(table if counts else "would send: nothing")
         return
+    refuse_insecure_links()  # before anything is queued
     from flows.reconcile import reconcile as reconcile_flow  # Prefect loads only for commands that run flows
 
     summary = reconcile_flow(as_of=when, config_path=str(config) if config else None)

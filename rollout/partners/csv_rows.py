@@ -60,9 +60,15 @@ def _rows(reader: csv.DictReader[str], source: str) -> Iterator[tuple[int, dict[
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InputError(source, [f"line {reader.line_num}: cannot read the row ({exc})"]) from None
+            raise InputError(source, [f"line {line}: cannot read the row ({_csv_reason(exc)})"]) from None
         yield line, raw
         line = reader.line_num + 1
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return f"a value is longer than {csv.field_size_limit():,} characters"
+    return str(exc)
 
 
 def _read(reader: csv.DictReader[str], source: str, programme: Programme) -> list[PartnerRow]:
@@ -142,7 +148,7 @@ def _check_row(fields: dict[str, str], programme: Programme) -> Iterator[str]:
         except ValueError as exc:
             yield f"email: {exc}"
     stage = fields.get("hub_stage", "")
-    valid_stage = stage.isdigit() and 1 <= int(stage) <= programme.max_stage
+    valid_stage = stage.isascii() and stage.isdigit() and 1 <= int(stage) <= programme.max_stage
     if stage and stage.lower() != "interested" and not valid_stage:
         yield f"hub_stage: {stage!r} must be empty, 'interested' or a stage from 1 to {programme.max_stage}"
 
@@ -161,7 +167,7 @@ def _to_row(line: int, fields: dict[str, str]) -> PartnerRow:
         roles=tuple(sorted(set(_split_roles(fields["roles"])))),
         contact_name=" ".join(fields["contact_name"].split()),
         email=normalise_email(fields["email"]),
-        hub_stage=int(stage) if stage.isdigit() else None,
+        hub_stage=int(stage) if stage.isascii() and stage.isdigit() else None,
         hub_interest=stage == "interested",
     )
 

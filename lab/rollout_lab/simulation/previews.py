@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from rollout.config.schema import Programme
 from rollout.db import models
 from rollout.digest import Week, digest_recipients
+from rollout.files import private_dir, write_private
 
 
 def preview_lcp(programme: Programme) -> str:
@@ -35,11 +36,11 @@ def write_week(session: Session, programme: Programme, as_of: dt.datetime, folde
             wanted.setdefault(recipient.email.lower(), lcp)
     keys = {f"digest:{week.start.isoformat()}:{email}": name for email, name in wanted.items()}
     written = []
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     Ob = models.OutboundMessage
     for key, payload in session.execute(select(Ob.idempotency_key, Ob.payload).where(Ob.idempotency_key.in_(keys))):
         path = folder / f"{week.start.isoformat()}-{keys[key]}.html"
-        path.write_text(str(payload.get("html", "")), encoding="utf-8")
+        write_private(path, str(payload.get("html", "")))
         written.append(path)
     return written
 
@@ -57,9 +58,9 @@ def write_index(folder: Path, title: str) -> Path:
         for week, files in sorted(weeks.items())
     )
     index = folder / "index.html"
-    index.write_text(
+    write_private(
+        index,
         f"<!doctype html>\n<meta charset='utf-8'>\n<title>{html.escape(title)}</title>\n"
         f"<h1>{html.escape(title)}</h1>\n<ul>\n{rows}\n</ul>\n",
-        encoding="utf-8",
     )
     return index
