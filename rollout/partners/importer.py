@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from rollout.config.schema import Programme
 from rollout.db import models
+from rollout.limits import NAME_LENGTH
 from rollout.partners.csv_rows import PartnerRow
 from rollout.programme.progress import create_hub, move_hub
 from rollout.programme.sync import sync_programme
@@ -38,7 +39,7 @@ def import_partners(
     report = ImportReport()
     orgs = {(o.lcp_id, o.name.casefold()): o for o in session.scalars(select(models.Organisation))}
     contacts = {c.email: c for c in session.scalars(select(models.Contact))}
-    who = f"import {source}"
+    who = f"import {source}"[:NAME_LENGTH]  # stored as who made the change; a file name may be 255 bytes
 
     for row in rows:
         before = len(report.changes)
