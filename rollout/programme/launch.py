@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from rollout.config.schema import Programme, Wave
 from rollout.db import models
 from rollout.errors import InputError
+from rollout.limits import MAX_ATTENDEES
 from rollout.outbound.outbox import Intent, enqueue
 from rollout.partners.query import active_partner_contacts
 from rollout.planning.audience import Invitee
@@ -50,6 +51,18 @@ def refuse_past_wave(wave: Wave, planned: Sequence[PlannedWorkshop], as_of: dt.d
         )
 
 
+def refuse_oversized_meetings(wave: Wave, planned: Sequence[PlannedWorkshop]) -> None:
+    """Exchange refuses a meeting with more than 500 attendees: say so before anything is written or queued."""
+    problems = [
+        f"workshop {w.slot.number} would invite {len(w.invitees)} people; Exchange allows {MAX_ATTENDEES} per "
+        "meeting (split the wave, or narrow the workshop's audience)"
+        for w in planned
+        if not w.slot.cancelled and len(w.invitees) > MAX_ATTENDEES
+    ]
+    if problems:
+        raise InputError(f"wave {wave.id}", problems)
+
+
 def prepare_launch(session: Session, programme: Programme, wave_id: str, as_of: dt.datetime) -> LaunchPlan:
     """Persist the wave's plan and work out which event intents it needs; nothing is queued yet."""
     wave = programme.wave(wave_id)
@@ -57,6 +70,7 @@ def prepare_launch(session: Session, programme: Programme, wave_id: str, as_of: 
     partners = active_partner_contacts(session, wave.lcps)
     planned = plan_wave(wave, programme, partners)
     refuse_past_wave(wave, planned, as_of)
+    refuse_oversized_meetings(wave, planned)
     ids = persist_workshops(session, wave, planned, as_of)
     history = event_history(session, wave.id, ids)
     return LaunchPlan(wave, planned, ids, event_intents(wave, programme, planned, history, as_of), as_of)
