@@ -31,9 +31,9 @@ def run(main: Callable[[], object]) -> None:
     """Call `main` (the typer app); turn what it raises into lines on stderr and an exit status."""
     debug_before = os.environ.get(DEBUG_ENV)  # --debug sets it for this invocation only
     quiet = _HideRunFailures()
-    handlers = _console_handlers()
-    for handler in handlers:
-        handler.addFilter(quiet)
+    installer = _InstallOnConsole(quiet)
+    for name in _RUN_LOGGERS:
+        logging.getLogger(name).addFilter(installer)
     try:
         main()
     except SystemExit:
@@ -46,7 +46,9 @@ def run(main: Callable[[], object]) -> None:
             traceback.print_exc()
         _fail(lines, status)
     finally:
-        for handler in handlers:
+        for name in _RUN_LOGGERS:
+            logging.getLogger(name).removeFilter(installer)
+        for handler in _console_handlers():
             handler.removeFilter(quiet)
         if debug_before is None:
             os.environ.pop(DEBUG_ENV, None)
@@ -109,6 +111,22 @@ class _HideRunFailures(logging.Filter):
             return False
         message = record.getMessage()
         return not message.startswith("Finished in state Failed")
+
+
+class _InstallOnConsole(logging.Filter):
+    """On the run loggers (their filters survive Prefect's logging set-up, which replaces its handlers when a
+    command first imports a flow): puts `hide` on the console handlers there are when a run record is logged,
+    before any handler sees it. Passes every record."""
+
+    def __init__(self, hide: logging.Filter) -> None:
+        super().__init__()
+        self.hide = hide
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for handler in _console_handlers():
+            if self.hide not in handler.filters:
+                handler.addFilter(self.hide)
+        return True
 
 
 def _console_handlers() -> list[logging.Handler]:

@@ -62,14 +62,21 @@ def test_a_flow_failure_prints_its_cause_once(
     def failing() -> None:
         refuse()
 
+    def command() -> None:
+        # As in `rollout launch`: Prefect sets its logging up (new console handlers) only when the flow is imported.
+        from prefect.logging.configuration import setup_logging
+
+        setup_logging()
+        failing()
+
     capfd.readouterr()
-    assert _status(failing) == 2
+    assert _status(command) == 2
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err
     assert (out + err).count(cause) == 1, out + err
     assert f"error: {cause}" in err
 
     monkeypatch.setenv(boundary.DEBUG_ENV, "1")
-    assert _status(failing) == 2
+    assert _status(command) == 2
     out, err = capfd.readouterr()
     assert "Traceback" in out + err  # --debug: Prefect's run logs and the traceback as well
