@@ -16,13 +16,13 @@ from rollout.cli.common import (
     ConfigOption,
     JsonOption,
     as_of_moment,
+    check_lcp,
     console,
     database,
     programme,
     record_id,
     who,
 )
-from rollout.cli.hubs_cmd import check_lcp
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.errors import NotFoundError

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rollout import settings
 from rollout.config import Programme, load_programme
-from rollout.db.migrate import current_revision, head_revision, upgrade
 from rollout.db.session import make_engine, session_factory
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
 from rollout.planning.as_of import parse_as_of
+from rollout.suggest import did_you_mean
 
 ConfigOption = Annotated[
     Path | None,
@@ -35,6 +35,8 @@ def programme(config: Path | None) -> Programme:
 
 def database() -> tuple[Engine, sessionmaker[Session]]:
     """The application database, created on first use; a database behind the code must be upgraded on purpose."""
+    from rollout.db.migrate import current_revision, head_revision, upgrade  # Alembic: only for commands with a DB
+
     engine = make_engine()
     if not inspect(engine).get_table_names():
         upgrade(engine)
@@ -85,3 +87,18 @@ def record_id(text: str, what: str) -> int:
     if not cleaned.isdigit():
         raise NotFoundError(what, [f"{text!r} is not an id (a whole number, as the list commands show)"])
     return int(cleaned)
+
+
+def check_lcp(loaded: Programme, lcp: str | None, option: str = "--lcp") -> None:
+    """An LCP id typed on the command line: unknown ids get the nearest known ones suggested."""
+    known = [item.id for item in loaded.lcps]
+    if lcp is not None and lcp not in known:
+        raise NotFoundError(option, [f"unknown LCP {lcp!r}{did_you_mean(lcp, known)} (known: {', '.join(known)})"])
+
+
+def check_wave(loaded: Programme, wave: str) -> None:
+    """A wave id typed on the command line (the programme's own lookup suggests near misses)."""
+    try:
+        loaded.wave(wave)
+    except KeyError as exc:
+        raise NotFoundError("wave", [str(exc.args[0])]) from None

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.cli.common import ConfigOption, check_wave, console, database, programme
 from rollout.cli.plan_cmd import PlanFormat, plan
-from rollout.errors import InputError, NotFoundError
+from rollout.errors import InputError
 from rollout.planning.as_of import parse_as_of
 
 
@@ -29,10 +29,7 @@ def launch(
 ) -> None:
     """Launch a wave: plan it, publish the plan to Prefect, then invite each workshop's audience."""
     loaded = programme(config)
-    try:
-        loaded.wave(wave)
-    except KeyError as exc:
-        raise NotFoundError("wave", [str(exc.args[0])]) from None
+    check_wave(loaded, wave)
     when = parse_as_of(as_of, loaded.programme.timezone) if as_of else None
     database()
     plan(wave, PlanFormat.table, config)

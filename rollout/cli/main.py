@@ -16,6 +16,7 @@ from rollout.cli import (
     digest_cmd,
     escalations_cmd,
     hubs_cmd,
+    init_cmd,
     launch_cmd,
     partners_cmd,
     plan_cmd,
@@ -23,6 +24,7 @@ from rollout.cli import (
     serve_cmd,
     status_cmd,
 )
+from rollout.cli.help_text import command_for_people
 from rollout.errors import InputError
 
 cli = typer.Typer(
@@ -32,6 +34,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+cli.command("init")(init_cmd.init)
 cli.command("validate")(plan_cmd.validate)
 cli.command("plan")(plan_cmd.plan)
 cli.command("status")(status_cmd.status)
@@ -58,7 +61,7 @@ def app() -> None:
     # Flows run from the CLI without PREFECT_API_URL use a temporary local server: keep its telemetry off.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
-        cli()
+        command_for_people(cli)(prog_name="rollout")
     except InputError as exc:
         for line in exc.render().splitlines():
             print(f"error: {line}", file=sys.stderr)

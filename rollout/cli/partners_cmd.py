@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.cli.common import ConfigOption, check_lcp, console, database, programme
 from rollout.db.session import unit_of_work
-from rollout.errors import NotFoundError
 from rollout.partners.csv_rows import COLUMN_HELP, read_partner_csv
 from rollout.partners.importer import import_partners
 from rollout.partners.query import active_partner_contacts
@@ -52,8 +51,7 @@ def list_cmd(
 ) -> None:
     """List active partner contacts with their organisation, sector, roles and hub status."""
     loaded = programme(config)
-    if lcp is not None and lcp not in {item.id for item in loaded.lcps}:
-        raise NotFoundError("--lcp", [f"unknown LCP {lcp!r}"])
+    check_lcp(loaded, lcp)
     _, sessions = database()
     with sessions() as session:
         partners = active_partner_contacts(session, [lcp] if lcp else None)

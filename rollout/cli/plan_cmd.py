@@ -10,8 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rollout.cli.common import ConfigOption, console, database, programme
-from rollout.errors import NotFoundError
+from rollout.cli.common import ConfigOption, check_wave, console, database, programme
 from rollout.partners.query import active_partner_contacts
 from rollout.planning.ics import wave_calendar
 from rollout.planning.wave_plan import plan_wave
@@ -39,10 +38,8 @@ def plan(
 ) -> None:
     """Show a wave's workshops: dates at local time, audiences, invitees per LCP, follow-up actions."""
     loaded = programme(config)
-    try:
-        wave_config = loaded.wave(wave)
-    except KeyError as exc:
-        raise NotFoundError("wave", [str(exc.args[0])]) from None
+    check_wave(loaded, wave)
+    wave_config = loaded.wave(wave)
     _, sessions = database()
     with sessions() as session:
         partners = active_partner_contacts(session, wave_config.lcps)

@@ -1,16 +1,23 @@
-"""Apply checked partner rows in one transaction: create what is new, update what changed, nothing else."""
+"""Apply checked partner rows in one transaction: create what is new, update what changed, nothing else.
+
+Built for tens of thousands of rows: one SELECT per table for what exists (kept as plain tuples keyed in dicts),
+the decisions made in memory row by row, then one bulk INSERT or UPDATE (executemany) per table. No per-row ORM
+objects or flushes: a 50,000-row file costs a handful of statements.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from rollout.config.schema import Programme
 from rollout.db import models
+from rollout.db.types import utcnow
 from rollout.partners.csv_rows import PartnerRow
-from rollout.programme.progress import create_hub, move_hub
+from rollout.programme.progress import create_hubs, move_hubs
 from rollout.programme.sync import sync_programme
 
 
@@ -31,81 +38,156 @@ class ImportReport:
         return bool(self.changes)
 
 
+class _Org:
+    """An organisation as the import sees it: its database id (None until inserted) and the columns it sets."""
+
+    __slots__ = ("dirty", "hub_interest", "id", "lcp", "name", "roles", "sector")
+
+    def __init__(self, id: int | None, lcp: str, name: str, sector: str, roles: tuple[str, ...], interest: bool):
+        self.id, self.lcp, self.name, self.sector, self.roles, self.hub_interest = id, lcp, name, sector, roles, interest
+        self.dirty = False
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "lcp_id": self.lcp,
+            "name": self.name,
+            "sector": self.sector,
+            "roles": list(self.roles),
+            "hub_interest": self.hub_interest,
+        }
+
+
 def import_partners(
     session: Session, programme: Programme, rows: list[PartnerRow], source: str, remove_missing: bool = False
 ) -> ImportReport:
     sync_programme(session, programme)
     report = ImportReport()
-    orgs = {(o.lcp_id, o.name.casefold()): o for o in session.scalars(select(models.Organisation))}
-    contacts = {c.email: c for c in session.scalars(select(models.Contact))}
-    who = f"import {source}"
-
-    for row in rows:
-        before = len(report.changes)
-        org = orgs.get((row.lcp, row.organisation.casefold()))
-        if org is None:
-            org = models.Organisation(
-                lcp_id=row.lcp,
-                name=row.organisation,
-                sector=row.sector,
-                roles=list(row.roles),
-                hub_interest=row.hub_interest,
+    changes = report.changes
+    orgs: dict[tuple[str, str], _Org] = {
+        (lcp, name.casefold()): _Org(id_, lcp, name, sector, tuple(roles), interest)
+        for id_, lcp, name, sector, roles, interest in session.execute(
+            select(
+                models.Organisation.id,
+                models.Organisation.lcp_id,
+                models.Organisation.name,
+                models.Organisation.sector,
+                models.Organisation.roles,
+                models.Organisation.hub_interest,
             )
-            session.add(org)
-            session.flush()
-            orgs[(row.lcp, row.organisation.casefold())] = org
+        ).tuples()
+    }
+    contacts: dict[str, tuple[int, int, str, bool]] = {  # email -> (contact id, organisation id, name, active)
+        email: (id_, org_id, name, active)
+        for id_, email, org_id, name, active in session.execute(
+            select(
+                models.Contact.id,
+                models.Contact.email,
+                models.Contact.organisation_id,
+                models.Contact.name,
+                models.Contact.active,
+            )
+        ).tuples()
+    }
+    hubs: dict[int, tuple[int, int]] = {  # organisation id -> (hub id, stage)
+        org_id: (hub_id, stage)
+        for hub_id, org_id, stage in session.execute(
+            select(models.Hub.id, models.Hub.organisation_id, models.Hub.stage)
+        ).tuples()
+    }
+
+    new_orgs: list[_Org] = []
+    new_contacts: list[tuple[PartnerRow, _Org]] = []  # the organisation's id is known only after its insert
+    changed_contacts: list[tuple[int, PartnerRow, _Org]] = []
+    hub_of: dict[_Org, tuple[int | None, int]] = {}  # hub id (None: created by this import), stage
+    new_hubs: list[tuple[_Org, int]] = []
+    moves: list[tuple[int, int, int]] = []
+    for row in rows:
+        before = len(changes)
+        key = (row.lcp, row.organisation.casefold())
+        org = orgs.get(key)
+        if org is None:
+            org = orgs[key] = _Org(None, row.lcp, row.organisation, row.sector, row.roles, row.hub_interest)
+            new_orgs.append(org)
             report.organisations_created += 1
-            report.changes.append(f"line {row.line}: new organisation {row.organisation}")
-        elif (org.sector, tuple(org.roles), org.hub_interest, org.name) != (
+            changes.append(f"line {row.line}: new organisation {row.organisation}")
+        elif (org.sector, org.roles, org.hub_interest, org.name) != (
             row.sector,
             row.roles,
             row.hub_interest,
             row.organisation,
         ):
-            org.name, org.sector, org.roles, org.hub_interest = (
-                row.organisation,
-                row.sector,
-                list(row.roles),
-                (row.hub_interest),
-            )
+            org.name, org.sector, org.roles, org.hub_interest = row.organisation, row.sector, row.roles, row.hub_interest
+            org.dirty = org.id is not None
             report.organisations_updated += 1
-            report.changes.append(f"line {row.line}: updated organisation {row.organisation}")
+            changes.append(f"line {row.line}: updated organisation {row.organisation}")
 
         contact = contacts.get(row.email)
         if contact is None:
-            contact = models.Contact(organisation_id=org.id, name=row.contact_name, email=row.email, active=True)
-            session.add(contact)
-            contacts[row.email] = contact
+            new_contacts.append((row, org))
             report.contacts_created += 1
-            report.changes.append(f"line {row.line}: new contact {row.email}")
-        elif (contact.organisation_id, contact.name, contact.active) != (org.id, row.contact_name, True):
-            contact.organisation_id, contact.name, contact.active = org.id, row.contact_name, True
+            changes.append(f"line {row.line}: new contact {row.email}")
+        elif (contact[1], contact[2], contact[3]) != (org.id, row.contact_name, True):
+            changed_contacts.append((contact[0], row, org))
             report.contacts_updated += 1
-            report.changes.append(f"line {row.line}: updated contact {row.email}")
+            changes.append(f"line {row.line}: updated contact {row.email}")
 
         if row.hub_stage is not None:
-            _set_hub_stage(session, org, row, who, report)
-        if len(report.changes) == before:
+            hub = hub_of.get(org)
+            if hub is None and org.id is not None:
+                hub = hubs.get(org.id)
+            if hub is None:
+                new_hubs.append((org, row.hub_stage))
+                hub_of[org] = (None, row.hub_stage)
+                report.hubs_created += 1
+                changes.append(f"line {row.line}: {org.name} is a hub at stage {row.hub_stage}")
+            elif hub[1] != row.hub_stage:
+                assert hub[0] is not None  # a hub created by this file has this file's one stage for the org
+                moves.append((hub[0], hub[1], row.hub_stage))
+                hub_of[org] = (hub[0], row.hub_stage)
+                report.hub_stages_changed += 1
+                changes.append(f"line {row.line}: {org.name} moved to stage {row.hub_stage}")
+        if len(changes) == before:
             report.unchanged_rows += 1
+
+    now = utcnow()
+    if new_orgs:
+        inserted = session.execute(
+            insert(models.Organisation).returning(models.Organisation.id, sort_by_parameter_order=True),
+            [o.columns() for o in new_orgs],
+        )
+        for org, id_ in zip(new_orgs, inserted.scalars(), strict=True):
+            org.id = id_
+    dirty = [o for o in orgs.values() if o.dirty]
+    if dirty:
+        session.execute(update(models.Organisation), [{"id": o.id, **o.columns(), "updated_at": now} for o in dirty])
+    if new_contacts:
+        session.execute(
+            insert(models.Contact),
+            [
+                {"organisation_id": o.id, "name": r.contact_name, "email": r.email, "active": True}
+                for r, o in new_contacts
+            ],
+        )
+    if changed_contacts:
+        session.execute(
+            update(models.Contact),
+            [
+                {"id": id_, "organisation_id": o.id, "name": r.contact_name, "active": True, "updated_at": now}
+                for id_, r, o in changed_contacts
+            ],
+        )
+    who = f"import {source}"
+    create_hubs(session, [(o.id, stage) for o, stage in new_hubs if o.id is not None], by=who, source="import", at=now)
+    move_hubs(session, moves, by=who, source="import", at=now)
 
     if remove_missing:
         listed = {row.email for row in rows}
-        for email, contact in contacts.items():
-            if email not in listed and contact.active:
-                contact.active = False
-                report.contacts_deactivated += 1
-                report.changes.append(f"deactivated contact {email} (not in the file)")
-    session.flush()
+        gone = [(email, c[0]) for email, c in contacts.items() if email not in listed and c[3]]
+        for email, _ in gone:
+            report.contacts_deactivated += 1
+            changes.append(f"deactivated contact {email} (not in the file)")
+        if gone:
+            session.execute(
+                update(models.Contact), [{"id": id_, "active": False, "updated_at": now} for _, id_ in gone]
+            )
     return report
-
-
-def _set_hub_stage(session: Session, org: models.Organisation, row: PartnerRow, who: str, report: ImportReport) -> None:
-    assert row.hub_stage is not None
-    hub = session.scalars(select(models.Hub).where(models.Hub.organisation_id == org.id)).one_or_none()
-    if hub is None:
-        create_hub(session, org, row.hub_stage, by=who, source="import")
-        report.hubs_created += 1
-        report.changes.append(f"line {row.line}: {org.name} is a hub at stage {row.hub_stage}")
-    elif move_hub(session, hub, row.hub_stage, by=who, source="import"):
-        report.hub_stages_changed += 1
-        report.changes.append(f"line {row.line}: {org.name} moved to stage {row.hub_stage}")

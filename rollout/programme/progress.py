@@ -61,6 +61,61 @@ def move_hub(
     return True
 
 
+def create_hubs(
+    session: Session,
+    stages: Iterable[tuple[int, int]],
+    *,
+    by: str,
+    source: str,
+    at: dt.datetime | None = None,
+) -> dict[int, int]:
+    """create_hub in bulk: (organisation id, stage) pairs; returns {organisation id: hub id}. Two statements."""
+    at = at or utcnow()
+    wanted = dict(stages)
+    if not wanted:
+        return {}
+    inserted = session.execute(
+        insert(models.Hub).returning(models.Hub.id, models.Hub.organisation_id, sort_by_parameter_order=True),
+        [{"organisation_id": org, "stage": stage, "stage_since": at} for org, stage in wanted.items()],
+    )
+    hubs = {org: hub for hub, org in inserted.tuples()}
+    _stage_changes(session, [(hubs[org], None, stage) for org, stage in wanted.items()], by=by, source=source, at=at)
+    return hubs
+
+
+def move_hubs(
+    session: Session,
+    moves: Iterable[tuple[int, int, int]],
+    *,
+    by: str,
+    source: str,
+    at: dt.datetime | None = None,
+) -> int:
+    """move_hub in bulk: (hub id, current stage, new stage) triples; moves to the current stage are skipped."""
+    at = at or utcnow()
+    changed = [(hub, before, after) for hub, before, after in moves if before != after]
+    if not changed:
+        return 0
+    session.execute(
+        update(models.Hub), [{"id": hub, "stage": after, "stage_since": at} for hub, _, after in changed]
+    )
+    _stage_changes(session, changed, by=by, source=source, at=at)
+    return len(changed)
+
+
+def _stage_changes(
+    session: Session, changes: list[tuple[int, int | None, int]], *, by: str, source: str, at: dt.datetime
+) -> None:
+    session.execute(
+        insert(models.HubStageChange),
+        [
+            {"hub_id": hub, "from_stage": before, "to_stage": after, "changed_at": at, "changed_by": by,
+             "source": source, "note": None}
+            for hub, before, after in changes
+        ],
+    )
+
+
 def complete_action(
     session: Session,
     action: models.Action,
