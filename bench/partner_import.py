@@ -83,8 +83,18 @@ def _child_baseline(file: str, url: str) -> dict[str, float]:
     lcps = sorted({r[1] for r in rows})
     orgs: dict[tuple[str, str], dict[str, object]] = {}
     for r in rows:
-        orgs.setdefault((r[1], r[0]), {"lcp_id": r[1], "name": r[0], "sector": r[2], "roles": r[3].split(";"),
-                                       "hub_interest": r[6] == "interested", "created_at": now, "updated_at": now})
+        orgs.setdefault(
+            (r[1], r[0]),
+            {
+                "lcp_id": r[1],
+                "name": r[0],
+                "sector": r[2],
+                "roles": r[3].split(";"),
+                "hub_interest": r[6] == "interested",
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
     with engine.begin() as connection:
         connection.execute(
             insert(models.Lcp), [{"id": i, "name": i, "lead_name": i, "lead_email": f"{i}@x.example"} for i in lcps]
@@ -99,8 +109,14 @@ def _child_baseline(file: str, url: str) -> dict[str, float]:
         connection.execute(
             insert(models.Contact.__table__),  # type: ignore[arg-type]
             [
-                {"organisation_id": org_id[(r[1], r[0])], "name": r[4], "email": r[5].lower(), "active": True,
-                 "created_at": now, "updated_at": now}
+                {
+                    "organisation_id": org_id[(r[1], r[0])],
+                    "name": r[4],
+                    "email": r[5].lower(),
+                    "active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for r in rows
             ],
         )
@@ -129,7 +145,11 @@ def child(kind: str, file: str, url: str) -> None:
 def run_child(kind: str, file: Path, url: str) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(file), url], capture_output=True, text=True, env=env, check=False
+        [sys.executable, __file__, "--child", kind, str(file), url],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode != 0 or not lines:
@@ -140,7 +160,9 @@ def run_child(kind: str, file: Path, url: str) -> dict[str, float]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument("--database-url", help="SQLite file URL or a PostgreSQL server URL (default: SQLite in a temp dir).")
+    parser.add_argument(
+        "--database-url", help="SQLite file URL or a PostgreSQL server URL (default: SQLite in a temp dir)."
+    )
     parser.add_argument("--max-ratio", type=float, default=3.0)
     parser.add_argument("--max-rss-mb", type=float, default=200.0)
     parser.add_argument("--child", nargs=3, metavar=("KIND", "FILE", "URL"), help=argparse.SUPPRESS)
@@ -178,8 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|")
     for kind, r in results.items():
         rate = args.rows / r["seconds"]
-        print(f"| {kind} | {r['seconds']:.2f} | {rate:,.0f} | {r['seconds'] / results['baseline']['seconds']:.2f} "
-              f"| {r['rss_mb']:.0f} |")
+        print(
+            f"| {kind} | {r['seconds']:.2f} | {rate:,.0f} | {r['seconds'] / results['baseline']['seconds']:.2f} "
+            f"| {r['rss_mb']:.0f} |"
+        )
     problems = []
     if ratio > args.max_ratio:
         problems.append(f"import took {ratio:.2f}x the baseline (target at most {args.max_ratio:g}x)")

@@ -16,7 +16,7 @@ def close_matches(text: str, choices: Iterable[str], *, n: int = 3, cutoff: floa
 
 
 def did_you_mean(text: str, choices: Iterable[str], *, n: int = 3) -> str:
-    """" (did you mean 'x'?)", " (did you mean 'x' or 'y'?)", or "" when nothing is close."""
+    """ " (did you mean 'x'?)", " (did you mean 'x' or 'y'?)", or "" when nothing is close."""
     found = close_matches(text, choices, n=n)
     if not found:
         return ""

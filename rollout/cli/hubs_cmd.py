@@ -26,10 +26,7 @@ from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
-from rollout.outbound.emails import long_date
 from rollout.programme.progress import create_hub, move_hub
-from rollout.reconcile import load_snapshot
-from rollout.reconcile.views import hub_statuses
 from rollout.suggest import did_you_mean
 
 app = typer.Typer(no_args_is_help=True)
@@ -46,6 +43,9 @@ def list_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Hubs with their stage, how long they have been there, and whether they are stalled or escalated."""
+    from rollout.reconcile import load_snapshot  # the reconciler loads only for this command, not every `rollout`
+    from rollout.reconcile.views import hub_statuses
+
     loaded = programme(config)
     check_lcp(loaded, lcp)
     now = as_of_moment(as_of, loaded)
@@ -141,6 +141,8 @@ def progress_cmd(
                     "(add --backwards if that is meant)"
                 ],
             )
+        from rollout.outbound.emails import long_date  # jinja2: only when it is needed
+
         if not move_hub(session, row, stage, by=person, source="cli", note=note, at=now):
             since = long_date(row.stage_since.astimezone(loaded.tz))
             console.print(f"{organisation.name} is already at stage {stage} (since {since}); nothing recorded")

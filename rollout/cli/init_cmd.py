@@ -126,7 +126,7 @@ def _date(text: str, option: str) -> dt.date:
 
 def _ask_lcps() -> list[str]:
     console.print("Local Care Partnerships: one at a time; an empty name finishes.")
-    answers = []
+    answers: list[str] = []
     while True:
         name = str(typer.prompt("LCP name", default="", show_default=False)).strip()
         if not name:

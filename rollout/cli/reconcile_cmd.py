@@ -11,8 +11,6 @@ from rich.table import Table
 from rollout.cli.common import ConfigOption, console, database, programme
 from rollout.db.types import utcnow
 from rollout.planning.as_of import parse_as_of
-from rollout.reconcile import preview
-from rollout.reconcile.run import PURPOSE_WORDS
 
 
 def reconcile(
@@ -29,6 +27,9 @@ def reconcile(
     config: ConfigOption = None,
 ) -> None:
     """Sync RSVPs, send due reminders and follow-ups, chase overdue actions and escalate stalled hubs."""
+    from rollout.reconcile import preview  # the reconciler loads only for this command, not for every `rollout`
+    from rollout.reconcile.run import PURPOSE_WORDS
+
     loaded = programme(config)
     info = loaded.programme
     when = parse_as_of(as_of, info.timezone, loaded.runs.reconcile_time) if as_of else None
