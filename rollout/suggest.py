@@ -5,14 +5,27 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+MARGIN = 0.1  # suggestions this much less similar than the best are left out
+
 
 def close_matches(text: str, choices: Iterable[str], *, n: int = 3, cutoff: float = 0.6) -> list[str]:
-    """The choices closest to `text`, best first, compared without regard to case or surrounding spaces."""
+    """The choices closest to `text` (difflib's similarity ratio at least `cutoff`), best first, compared without
+    regard to case or surrounding spaces."""
     by_folded: dict[str, str] = {}
     for choice in choices:
         by_folded.setdefault(choice.strip().casefold(), choice)
-    found = difflib.get_close_matches(text.strip().casefold(), list(by_folded), n=n, cutoff=cutoff)
-    return [by_folded[f] for f in found]
+    target = text.strip().casefold()
+    scored = []
+    for order, (folded, choice) in enumerate(by_folded.items()):
+        score = difflib.SequenceMatcher(None, target, folded).ratio()
+        if score >= cutoff:
+            scored.append((-score, order, choice))
+    scored.sort()  # best first; equally close ones in the order they were given
+    if not scored:
+        return []
+    best = -scored[0][0]
+    # Only the clear favourites: 'moreley' suggests 'morley', not also the more distant 'armley'.
+    return [choice for negative, _, choice in scored[:n] if best + negative <= MARGIN]
 
 
 def did_you_mean(text: str, choices: Iterable[str], *, n: int = 3) -> str:

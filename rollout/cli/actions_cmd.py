@@ -6,7 +6,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -19,6 +18,7 @@ from rollout.cli.common import (
     check_lcp,
     console,
     database,
+    new_table,
     programme,
     record_id,
     who,
@@ -78,9 +78,11 @@ def list_cmd(
         print(json.dumps(rows, indent=2))
         return
     label = "Overdue actions" if overdue else ("Actions" if show_all else "Open actions")
-    table = Table(title=f"{label}{f' in {lcp}' if lcp else ''}: {len(rows)}")
-    for column in ("ID", "LCP", "Owner", "Action", "From", "Due", "Status"):
-        table.add_column(column, justify="right" if column == "ID" else "left")
+    table = new_table(
+        f"{label}{f' in {lcp}' if lcp else ''}: {len(rows)}",
+        *("ID", "LCP", "Owner", "Action", "From", "Due", "Status"),
+        right=("ID",),
+    )
     for row in rows:
         status = "overdue" if row["overdue"] else row["status"]
         if row["status"] == "done":

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -102,3 +103,12 @@ def check_wave(loaded: Programme, wave: str) -> None:
         loaded.wave(wave)
     except KeyError as exc:
         raise NotFoundError("wave", [str(exc.args[0])]) from None
+
+
+def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
+    """A table whose long cells (addresses, names) wrap onto more lines, never cut short with '…', however narrow
+    the terminal; `right` names the columns aligned right (ids, counts)."""
+    shown = Table(title=title)
+    for column in columns:
+        shown.add_column(column, justify="right" if column in right else "left", overflow="fold")
+    return shown

@@ -7,11 +7,20 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from rollout.cli.common import ByOption, ConfigOption, JsonOption, console, database, programme, record_id, who
+from rollout.cli.common import (
+    ByOption,
+    ConfigOption,
+    JsonOption,
+    console,
+    database,
+    new_table,
+    programme,
+    record_id,
+    who,
+)
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
@@ -61,9 +70,11 @@ def list_cmd(
     if as_json:
         print(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"{'Escalations' if show_all else 'Open escalations'}: {len(rows)}")
-    for column in ("ID", "Hub", "LCP", "Reason", "Stalled since", "Level", "Status"):
-        table.add_column(column, justify="right" if column == "ID" else "left")
+    table = new_table(
+        f"{'Escalations' if show_all else 'Open escalations'}: {len(rows)}",
+        *("ID", "Hub", "LCP", "Reason", "Stalled since", "Level", "Status"),
+        right=("ID",),
+    )
     for row in rows:
         status = row["status"]
         if status == "snoozed":

@@ -13,7 +13,9 @@ def command_for_people(app: typer.Typer) -> Any:
     """The click command Typer builds for `app`, with a metavar set on every parameter that has none."""
     root = typer.main.get_command(app)
     for command in _walk(root):
-        help_option = command.get_help_option(command.context_class(command))  # made lazily by click: make it now
+        help_option = command.get_help_option(
+            command.context_class(command, **(command.context_settings or {}))
+        )  # made lazily by click: make it now
         for param in [*command.params, help_option]:
             if param is None:
                 continue

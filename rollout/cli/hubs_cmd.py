@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from rollout.cli.common import (
     check_lcp,
     console,
     database,
+    new_table,
     programme,
     who,
 )
@@ -57,9 +57,11 @@ def list_cmd(
         print(json.dumps([s.as_json() for s in chosen], indent=2))
         return
     title = f"{'Stalled hubs' if stalled else 'Hubs'}{f' in {lcp}' if lcp else ''}: {len(chosen)}"
-    table = Table(title=title)
-    for column in ("ID", "Organisation", "LCP", "Stage", "Since", "Days", "Stalled", "Actions", "Escalation"):
-        table.add_column(column, justify="right" if column in ("ID", "Days") else "left")
+    table = new_table(
+        title,
+        *("ID", "Organisation", "LCP", "Stage", "Since", "Days", "Stalled", "Actions", "Escalation"),
+        right=("ID", "Days"),
+    )
     for s in chosen:
         stall = "; ".join(f"{REASON_WORDS.get(r, r)} since {d}" for r, d in s.stalls.items()) or "-"
         actions = f"{s.open_actions} open" + (f", {s.overdue_actions} overdue" if s.overdue_actions else "")

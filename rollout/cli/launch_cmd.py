@@ -47,7 +47,27 @@ def launch(
         as_of=when,
         config_path=str(config) if config else None,
     )
-    console.print(f"{wave}: {result['outcome']}")
+    console.print(launch_summary(wave, result, dry_run))
+
+
+def launch_summary(wave: str, result: dict[str, object], dry_run: bool) -> str:
+    """People and messages, not internal counts: '180 people invited to 6 workshops (6 calendar events)'."""
+    people, workshops, events = (int(str(result.get(key, 0))) for key in ("invitations", "workshops", "changes"))
+    invited = "would be invited" if dry_run else "invited"
+    line = (
+        f"{wave}: {plural(people, 'person', 'people')} {invited} to {plural(workshops, 'workshop')} "
+        f"({plural(events, 'calendar event')} to create, update or cancel)"
+    )
+    if not events:
+        line = f"{wave}: every workshop's calendar event already matches the plan; nobody new to invite"
+    outcome = str(result.get("outcome", ""))
+    if "queued" in result:  # it ran to delivery: the outcome counts Graph messages (one per calendar event)
+        outcome = f"delivery: {outcome}"
+    return f"{line}; {outcome}"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def approve(

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from rollout.cli.common import ConfigOption, check_lcp, console, database, programme
+from rollout.cli.common import ConfigOption, check_lcp, console, database, new_table, programme
 from rollout.db.session import unit_of_work
 from rollout.partners.csv_rows import COLUMN_HELP, read_partner_csv
 from rollout.partners.importer import import_partners
@@ -75,9 +74,10 @@ def list_cmd(
             )
         )
         return
-    table = Table(title=f"Partners{f' in {lcp}' if lcp else ''}: {len(partners)} contacts")
-    for column in ("LCP", "Organisation", "Sector", "Roles", "Contact", "Email", "Hub"):
-        table.add_column(column)
+    table = new_table(
+        f"Partners{f' in {lcp}' if lcp else ''}: {len(partners)} contacts",
+        *("LCP", "Organisation", "Sector", "Roles", "Contact", "Email", "Hub"),
+    )
     for p in sorted(partners, key=lambda p: (p.lcp_id, p.organisation, p.email)):
         hub = f"stage {p.hub_stage}" if p.hub_stage else p.hub_status
         table.add_row(p.lcp_id, p.organisation, p.sector, ", ".join(sorted(p.roles)), p.name, p.email, hub)
