@@ -49,7 +49,7 @@ def head_revision(engine: Engine) -> str | None:
     only when the files' headers do not name exactly one (a branch, or a header written another way)."""
     revisions: set[str] = set()
     parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
+    for path in (MIGRATIONS / "versions").glob("[!_]*.py"):
         source = path.read_text(encoding="utf-8")
         revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
         if revision is None or down is None:

@@ -130,5 +130,7 @@ def test_launch_summary_counts_people_and_workshops_not_messages() -> None:
     dry = launch_summary(
         "wave-2", {"invitations": 1, "workshops": 1, "changes": 1, "outcome": "dry run: nothing sent"}, True
     )
-    assert dry == "wave-2: 1 person would be invited to 1 workshop (1 calendar event to create, update or cancel); " \
+    assert (
+        dry == "wave-2: 1 person would be invited to 1 workshop (1 calendar event to create, update or cancel); "
         "dry run: nothing sent"
+    )
