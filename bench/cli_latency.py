@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,13 +54,17 @@ def environment(tmp: Path) -> dict[str, str]:
     return env
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run. CPU time (user + system) hardly changes when other work shares the
+    machine, so it shows the command's own cost beside the wall time a person waits."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def heavy_imports(args: list[str], env: dict[str, str]) -> list[str]:
@@ -88,20 +93,24 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([*rollout, "db", "upgrade"], env=env, capture_output=True, check=True)  # migrated once
         rows = [BASELINE, *((label, [*rollout, *cli]) for label, cli in COMMANDS)]
         times: dict[str, list[float]] = {label: [] for label, _ in rows}
+        cpu: dict[str, list[float]] = {label: [] for label, _ in rows}
         for _ in range(args.runs):
             for label, command in rows:
-                times[label].append(timed(command, env))
+                wall, used = timed(command, env)
+                times[label].append(wall)
+                cpu[label].append(used)
         heavy = {label: heavy_imports(cli, env) for label, cli in COMMANDS}
     base = statistics.median(times[BASELINE[0]])
     print(f"read-only commands, median of {args.runs} runs each (fresh process per run)")
-    print("| command | median s | min s | ratio to import rollout | imports Prefect/O365/msal |")
-    print("|---|---:|---:|---:|---|")
+    print("| command | median s | min s | ratio to import rollout | median CPU s | imports Prefect/O365/msal |")
+    print("|---|---:|---:|---:|---:|---|")
     problems = []
     for label, _ in rows:
         median = statistics.median(times[label])
         loaded = heavy.get(label)
         shown = "-" if loaded is None else (", ".join(loaded) or "no")
-        print(f"| {label} | {median:.2f} | {min(times[label]):.2f} | {median / base:.1f} | {shown} |")
+        used = statistics.median(cpu[label])
+        print(f"| {label} | {median:.2f} | {min(times[label]):.2f} | {median / base:.1f} | {used:.2f} | {shown} |")
         if loaded:
             problems.append(f"{label} imports {', '.join(loaded)}")
         if loaded is not None and median > args.max_seconds:

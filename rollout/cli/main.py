@@ -60,6 +60,9 @@ for _plugin in entry_points(group="rollout.commands"):
 def app() -> None:
     # Flows run from the CLI without PREFECT_API_URL use a temporary local server: keep its telemetry off.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # On a fresh PREFECT_HOME that server migrates its database first: on a busy 2-core machine that takes longer
+    # than Prefect's default 20 s start-up limit (docs/performance.md), and the first `rollout launch` would fail.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     try:
         command_for_people(cli)(prog_name="rollout")
     except InputError as exc:
