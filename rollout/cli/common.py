@@ -112,3 +112,8 @@ def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
     for column in columns:
         shown.add_column(column, justify="right" if column in right else "left", overflow="fold")
     return shown
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 person', '180 people', '6 workshops'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"

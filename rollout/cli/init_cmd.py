@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from rollout import settings
-from rollout.cli.common import console
+from rollout.cli.common import console, plural
 from rollout.config import init as template
 from rollout.errors import InputError
 
@@ -110,7 +110,8 @@ def init(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     console.print(
-        f"wrote {path}: {loaded.programme.name}: {len(loaded.lcps)} LCPs in {len(loaded.waves)} waves "
+        f"wrote {path}: {loaded.programme.name}: {plural(len(loaded.lcps), 'LCP')} "
+        f"in {plural(len(loaded.waves), 'wave')} "
         f"({loaded.waves[0].start} to {loaded.waves[-1].end}), {len(loaded.workshops)} workshops per wave"
     )
     hint = "" if path == settings.config_path() else f"ROLLOUT_CONFIG={path} "

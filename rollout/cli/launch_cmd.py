@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rollout.cli.common import ConfigOption, check_wave, console, database, programme
+from rollout.cli.common import ConfigOption, check_wave, console, database, plural, programme
 from rollout.cli.plan_cmd import PlanFormat, plan
 from rollout.errors import InputError
 from rollout.planning.as_of import parse_as_of
@@ -65,9 +65,6 @@ def launch_summary(wave: str, result: dict[str, object], dry_run: bool) -> str:
         outcome = f"delivery: {outcome}"
     return f"{line}; {outcome}"
 
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def approve(

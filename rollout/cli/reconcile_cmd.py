@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rollout.cli.common import ConfigOption, console, database, new_table, programme
-from rollout.cli.launch_cmd import plural
+from rollout.cli.common import ConfigOption, console, database, new_table, plural, programme
 from rollout.db.types import utcnow
 from rollout.planning.as_of import parse_as_of
 
