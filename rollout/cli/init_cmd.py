@@ -51,8 +51,11 @@ def init(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a new programme file: your council, LCPs and waves, with six workshops, six roles and four stages
-    as defaults to edit. Asks for what the options leave out when run in a terminal."""
+    """Write a new programme file: your council, LCPs and waves, with editable defaults.
+
+    The defaults are six workshops, six partner roles and four hub stages. In a terminal it asks for what the
+    options leave out; it never overwrites a file without --force.
+    """
     path = file or settings.config_path()
     if path.exists() and not force:
         raise InputError(str(path), ["already exists; choose another file or add --force to overwrite it"])
