@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, pause_flow_run
 from prefect.exceptions import FlowPauseTimeout
@@ -36,12 +37,19 @@ def launch_wave(
 ) -> dict[str, object]:
     """Launch `wave`. Safe to re-run: existing events are updated, never duplicated."""
     logger = get_run_logger()
-    now = as_of or utcnow()
     programme = load_programme_file(config_path)
+    if as_of is not None and as_of.tzinfo is None:  # `-p as_of=2022-09-01` on a deployment run: the programme's time
+        as_of = as_of.replace(tzinfo=ZoneInfo(programme.programme.timezone))
+    now = as_of or utcnow()
     tag_this_run(f"wave:{wave}", *(f"lcp:{lcp}" for lcp in programme.wave(wave).lcps))
     launch = persist_wave_plan(as_is(programme), wave, now)
     publish_wave_plan(as_is(launch), as_is(programme), dry_run)
-    summary: dict[str, object] = {"wave": wave, "changes": len(launch.intents), "invitations": launch.invitations}
+    summary: dict[str, object] = {
+        "wave": wave,
+        "changes": len(launch.intents),
+        "invitations": launch.invitations,
+        "workshops": len(launch.upcoming),
+    }
     if dry_run:
         logger.info(
             "dry run: %d calendar changes, %d invitations would be sent", len(launch.intents), launch.invitations

@@ -9,22 +9,25 @@ Nothing of the user's is touched: the simulation has its own database and folder
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from rollout import settings
 from rollout.cli import plan_cmd, status_cmd
 from rollout.cli.common import ConfigOption, console
-from rollout_lab.demo_checkin import show_checkin_link
-from rollout_lab.simulate_cmd import run_simulation
-from rollout_lab.simulation import Result
-from rollout_lab.simulation.previews import preview_lcp
-from rollout_lab.simulation.world import World, default_directory, environment_variables
+
+if TYPE_CHECKING:  # the simulation imports Prefect: loaded only when the demo runs, not for `rollout --help`
+    from rollout_lab.simulation import Result
+    from rollout_lab.simulation.world import World
 
 
 def demo(config: ConfigOption = None) -> None:
     """Check the Leeds programme, show wave 1's plan, then run all three waves in simulated time (about two
     minutes) and say where to look. Exits 1 if any message was lost or delivered twice."""
+    from rollout_lab.simulate_cmd import run_simulation
+    from rollout_lab.simulation.world import default_directory
+
     config_path = config or settings.config_path()
     directory = default_directory()
     console.rule("1. The programme file")
@@ -44,6 +47,9 @@ def demo(config: ConfigOption = None) -> None:
 
 
 def where_to_look(result: Result, config_path: Path) -> None:
+    from rollout_lab.demo_checkin import show_checkin_link
+    from rollout_lab.simulation.world import environment_variables
+
     directory = result.directory
     mailboxes = directory / "mailboxes"
     manager = next(iter(sorted(mailboxes.glob("programme.manager@*"))), None)
@@ -84,6 +90,7 @@ def where_to_look(result: Result, config_path: Path) -> None:
 
 def preview_lcp_name(config_path: Path) -> str:
     from rollout.config import load_programme
+    from rollout_lab.simulation.previews import preview_lcp
 
     programme = load_programme(config_path)
     lcp = preview_lcp(programme)

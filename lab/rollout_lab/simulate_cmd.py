@@ -7,16 +7,17 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rollout import settings
 from rollout.cli.common import ConfigOption, console
 from rollout.errors import InputError
-from rollout_lab.simulation import Options, Result, simulate
-from rollout_lab.simulation.report import render_totals
-from rollout_lab.simulation.world import World, default_directory
+
+if TYPE_CHECKING:  # the simulation imports Prefect: loaded only when a simulation runs, not for `rollout --help`
+    from rollout_lab.simulation import Result
+    from rollout_lab.simulation.world import World
 
 
 def parse_day(text: str | None, option: str) -> dt.date | None:
@@ -61,6 +62,9 @@ def run_simulation(
     on_ready: Callable[[World], None] | None = None,
 ) -> Result:
     """Run it, printing the timeline as it goes and the totals at the end."""
+    from rollout_lab.simulation import Options, simulate
+    from rollout_lab.simulation.report import render_totals
+
     options = Options(config_path, directory, first=first, last=last, seed=seed, every_day=every_day)
 
     def say(line: str) -> None:
@@ -100,6 +104,8 @@ def simulate_cmd(
     """Run the whole programme in simulated time: the real launch, reconcile and digest flows against a Graph
     emulator, with synthetic partners replying, doing (or not doing) their actions and moving their hubs on.
     Exits 1 if any message was lost or delivered twice."""
+    from rollout_lab.simulation.world import default_directory
+
     result = run_simulation(
         config or settings.config_path(),
         data_dir or default_directory(),

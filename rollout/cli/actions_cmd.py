@@ -6,7 +6,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -16,14 +15,15 @@ from rollout.cli.common import (
     ConfigOption,
     JsonOption,
     as_of_moment,
+    check_lcp,
     console,
     database,
+    new_table,
     note_text,
     programme,
     record_id,
     who,
 )
-from rollout.cli.hubs_cmd import check_lcp
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.errors import NotFoundError
@@ -79,9 +79,11 @@ def list_cmd(
         print(json.dumps(rows, indent=2))
         return
     label = "Overdue actions" if overdue else ("Actions" if show_all else "Open actions")
-    table = Table(title=f"{label}{f' in {lcp}' if lcp else ''}: {len(rows)}")
-    for column in ("ID", "LCP", "Owner", "Action", "From", "Due", "Status"):
-        table.add_column(column, justify="right" if column == "ID" else "left")
+    table = new_table(
+        f"{label}{f' in {lcp}' if lcp else ''}: {len(rows)}",
+        *("ID", "LCP", "Owner", "Action", "From", "Due", "Status"),
+        right=("ID",),
+    )
     for row in rows:
         status = "overdue" if row["overdue"] else row["status"]
         if row["status"] == "done":

@@ -11,6 +11,7 @@ from rollout import settings
 from rollout.cli.common import ConfigOption, console, database, err_console, programme
 from rollout.errors import InputError, NotFoundError
 from rollout.limits import MAX_NUMBERED, MAX_ROW_ID
+from rollout.suggest import did_you_mean
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -85,7 +86,8 @@ def link_cmd(
     with sessions() as session:
         person = session.scalars(select(models.Contact).where(models.Contact.email == email)).one_or_none()
         if person is None:
-            raise NotFoundError("--contact", [f"no contact {email}"])
+            known = session.scalars(select(models.Contact.email).where(models.Contact.active.is_(True)))
+            raise NotFoundError("--contact", [f"no contact {email}{did_you_mean(email, known)}"])
         if action is not None:
             url = links.action_done_url(person.id, action)
         elif stage is not None and hub is not None:

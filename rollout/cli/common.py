@@ -9,17 +9,18 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout import settings
 from rollout.config import Programme, load_programme
-from rollout.db.migrate import current_revision, head_revision, upgrade
 from rollout.db.session import make_engine, session_factory
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
 from rollout.limits import MAX_ROW_ID, NAME_LENGTH, NOTE_LENGTH, text_problem
 from rollout.planning.as_of import parse_as_of
+from rollout.suggest import did_you_mean
 
 ConfigOption = Annotated[
     Path | None,
@@ -36,6 +37,8 @@ def programme(config: Path | None) -> Programme:
 
 def database() -> tuple[Engine, sessionmaker[Session]]:
     """The application database, created on first use; a database behind the code must be upgraded on purpose."""
+    from rollout.db.migrate import current_revision, head_revision, upgrade  # Alembic: only for commands with a DB
+
     engine = make_engine()
     if not inspect(engine).get_table_names():
         upgrade(engine)
@@ -101,3 +104,32 @@ def record_id(text: str, what: str) -> int:
     if len(cleaned) > len(str(MAX_ROW_ID)) or int(cleaned) > MAX_ROW_ID:
         raise NotFoundError(what, [f"no {what.lower()} with id {cleaned} (ids go up to {MAX_ROW_ID})"])
     return int(cleaned)
+
+
+def check_lcp(loaded: Programme, lcp: str | None, option: str = "--lcp") -> None:
+    """An LCP id typed on the command line: unknown ids get the nearest known ones suggested."""
+    known = [item.id for item in loaded.lcps]
+    if lcp is not None and lcp not in known:
+        raise NotFoundError(option, [f"unknown LCP {lcp!r}{did_you_mean(lcp, known)} (known: {', '.join(known)})"])
+
+
+def check_wave(loaded: Programme, wave: str) -> None:
+    """A wave id typed on the command line (the programme's own lookup suggests near misses)."""
+    try:
+        loaded.wave(wave)
+    except KeyError as exc:
+        raise NotFoundError("wave", [str(exc.args[0])]) from None
+
+
+def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
+    """A table whose long cells (addresses, names) wrap onto more lines, never cut short with '…', however narrow
+    the terminal; `right` names the columns aligned right (ids, counts)."""
+    shown = Table(title=title)
+    for column in columns:
+        shown.add_column(column, justify="right" if column in right else "left", overflow="fold")
+    return shown
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 person', '180 people', '6 workshops'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -14,7 +14,7 @@ Exit status (a message that could not be delivered is not an input error, so it 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy.engine import make_url
@@ -23,7 +23,9 @@ from sqlalchemy.exc import DBAPIError
 from rollout import settings
 from rollout.cli.common import ConfigOption, console, database, err_console, programme
 from rollout.limits import MAX_ROW_ID
-from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld
+
+if TYPE_CHECKING:
+    from rollout.outbound.delivery import DeliveryReport
 
 EXIT_FAILED = 1
 EXIT_DATABASE = 3
@@ -50,6 +52,7 @@ def deliver(
         _error("nothing was sent: run `rollout deliver` again once the database is back")
         sys.exit(EXIT_DATABASE)
     from rollout.m365.gateway import O365Gateway  # O365/msal load only for commands that send
+    from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld  # nor delivery, for `rollout --help`
 
     gateway = O365Gateway.from_env(organiser_fallback=loaded.programme.organiser_mailbox)
     deliverer = Deliverer(sessions, gateway)

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from rollout.checkin.email_links import refuse_insecure_links
-from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.cli.common import ConfigOption, check_lcp, console, database, programme
 from rollout.db.types import utcnow
-from rollout.errors import InputError, NotFoundError
+from rollout.errors import InputError
 from rollout.files import write_private
 from rollout.planning.as_of import parse_as_of
 
@@ -32,8 +32,7 @@ def digest(
     """The weekly progress digest: programme managers get the whole programme, each LCP lead their own LCP."""
     loaded = programme(config)
     when = parse_as_of(as_of, loaded.programme.timezone, loaded.runs.digest_time) if as_of else None
-    if lcp is not None and lcp not in {item.id for item in loaded.lcps}:
-        raise NotFoundError("--lcp", [f"unknown LCP {lcp!r} (known: {', '.join(i.id for i in loaded.lcps)})"])
+    check_lcp(loaded, lcp)
     if preview is None:
         if lcp is not None:
             raise InputError("--lcp", ["only applies with --preview: a digest run emails every lead their own LCP"])

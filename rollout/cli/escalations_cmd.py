@@ -7,7 +7,6 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -17,6 +16,7 @@ from rollout.cli.common import (
     JsonOption,
     console,
     database,
+    new_table,
     note_text,
     programme,
     record_id,
@@ -72,9 +72,11 @@ def list_cmd(
     if as_json:
         print(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"{'Escalations' if show_all else 'Open escalations'}: {len(rows)}")
-    for column in ("ID", "Hub", "LCP", "Reason", "Stalled since", "Level", "Status"):
-        table.add_column(column, justify="right" if column == "ID" else "left")
+    table = new_table(
+        f"{'Escalations' if show_all else 'Open escalations'}: {len(rows)}",
+        *("ID", "Hub", "LCP", "Reason", "Stalled since", "Level", "Status"),
+        right=("ID",),
+    )
     for row in rows:
         status = row["status"]
         if status == "snoozed":

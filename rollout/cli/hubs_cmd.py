@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,33 +15,26 @@ from rollout.cli.common import (
     ConfigOption,
     JsonOption,
     as_of_moment,
+    check_lcp,
     console,
     database,
+    new_table,
     note_text,
     programme,
     record_id,
     who,
 )
-from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
 from rollout.limits import MAX_NUMBERED, NAME_LENGTH, text_problem
-from rollout.outbound.emails import long_date
 from rollout.programme.progress import create_hub, move_hub
-from rollout.reconcile import load_snapshot
-from rollout.reconcile.views import hub_statuses
+from rollout.suggest import did_you_mean
 
 app = typer.Typer(no_args_is_help=True)
 
 REASON_WORDS = {"no_progress": "no progress", "overdue_actions": "overdue actions"}
-
-
-def check_lcp(loaded: Programme, lcp: str | None) -> None:
-    if lcp is not None and lcp not in {item.id for item in loaded.lcps}:
-        known = ", ".join(item.id for item in loaded.lcps)
-        raise NotFoundError("--lcp", [f"unknown LCP {lcp!r} (known: {known})"])
 
 
 @app.command("list")
@@ -54,6 +46,9 @@ def list_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Hubs with their stage, how long they have been there, and whether they are stalled or escalated."""
+    from rollout.reconcile import load_snapshot  # the reconciler loads only for this command, not every `rollout`
+    from rollout.reconcile.views import hub_statuses
+
     loaded = programme(config)
     check_lcp(loaded, lcp)
     now = as_of_moment(as_of, loaded)
@@ -65,9 +60,11 @@ def list_cmd(
         print(json.dumps([s.as_json() for s in chosen], indent=2))
         return
     title = f"{'Stalled hubs' if stalled else 'Hubs'}{f' in {lcp}' if lcp else ''}: {len(chosen)}"
-    table = Table(title=title)
-    for column in ("ID", "Organisation", "LCP", "Stage", "Since", "Days", "Stalled", "Actions", "Escalation"):
-        table.add_column(column, justify="right" if column in ("ID", "Days") else "left")
+    table = new_table(
+        title,
+        *("ID", "Organisation", "LCP", "Stage", "Since", "Days", "Stalled", "Actions", "Escalation"),
+        right=("ID", "Days"),
+    )
     for s in chosen:
         stall = "; ".join(f"{REASON_WORDS.get(r, r)} since {d}" for r, d in s.stalls.items()) or "-"
         actions = f"{s.open_actions} open" + (f", {s.overdue_actions} overdue" if s.overdue_actions else "")
@@ -92,7 +89,9 @@ def find_organisation(session: Session, text: str) -> models.Organisation:
     if cleaned.isascii() and cleaned.isdigit():
         hub = session.get(models.Hub, record_id(cleaned, "HUB"))
         if hub is None:
-            raise NotFoundError("HUB", [f"no hub with id {cleaned} (see `rollout hubs list`)"])
+            ids = [str(i) for i in session.scalars(select(models.Hub.id))]
+            hint = did_you_mean(cleaned, ids, n=1)
+            raise NotFoundError("HUB", [f"no hub with id {cleaned}{hint} (see `rollout hubs list`)"])
         return hub.organisation
     problem = text_problem(cleaned, NAME_LENGTH)
     if problem:  # no organisation could have this name: refused before the database sees it
@@ -101,7 +100,10 @@ def find_organisation(session: Session, text: str) -> models.Organisation:
         select(models.Organisation).where(func.lower(models.Organisation.name) == cleaned.casefold())
     ).all()
     if not matches:
-        raise NotFoundError("HUB", [f"no hub id or organisation named {text!r} (see `rollout hubs list`)"])
+        names = session.scalars(select(models.Organisation.name).distinct())
+        raise NotFoundError(
+            "HUB", [f"no hub id or organisation named {text!r}{did_you_mean(cleaned, names)} (see `rollout hubs list`)"]
+        )
     if len(matches) > 1:
         options = ", ".join(f"{o.name} ({o.lcp_id}, hub id {o.hub.id if o.hub else 'none'})" for o in matches)
         raise InputError("HUB", [f"{text!r} names {len(matches)} organisations: {options}; give the hub id"])
@@ -113,10 +115,16 @@ def progress_cmd(
     hub: Annotated[str, typer.Argument(help="Hub id, or the organisation's name.")],
     stage: Annotated[int, typer.Option("--stage", min=1, max=MAX_NUMBERED, help="The stage the hub has reached.")],
     note: Annotated[str | None, typer.Option("--note", help="What happened, for the record.")] = None,
+    backwards: Annotated[
+        bool, typer.Option("--backwards", help="Allow moving the hub to an earlier stage (a correction).")
+    ] = False,
     by: ByOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Record that a hub has reached a stage (an organisation that is not a hub yet becomes one)."""
+    """Record that a hub has reached a stage (an organisation that is not a hub yet becomes one).
+
+    Moving a hub to an earlier stage is refused unless --backwards says it is meant (e.g. correcting a mistake).
+    """
     loaded = programme(config)
     stages = [s.number for s in loaded.stages]
     if stage not in stages:
@@ -133,6 +141,16 @@ def progress_cmd(
             console.print(f"{organisation.name} ({organisation.lcp_id}) is now hub {row.id} at stage {stage} ({title})")
             return
         before = row.stage
+        if stage < before and not backwards:
+            raise InputError(
+                "--stage",
+                [
+                    f"{organisation.name} is at stage {before}; {stage} would move it backwards "
+                    "(add --backwards if that is meant)"
+                ],
+            )
+        from rollout.outbound.emails import long_date  # jinja2: only when it is needed
+
         if not move_hub(session, row, stage, by=person, source="cli", note=note, at=now):
             since = long_date(row.stage_since.astimezone(loaded.tz))
             console.print(f"{organisation.name} is already at stage {stage} (since {since}); nothing recorded")

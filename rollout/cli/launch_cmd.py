@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from rollout.checkin.email_links import refuse_insecure_links
-from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.cli.common import ConfigOption, check_wave, console, database, plural, programme
 from rollout.cli.plan_cmd import PlanFormat, plan
-from rollout.errors import InputError, NotFoundError
+from rollout.errors import InputError
 from rollout.planning.as_of import parse_as_of
 
 
@@ -30,10 +30,7 @@ def launch(
 ) -> None:
     """Launch a wave: plan it, publish the plan to Prefect, then invite each workshop's audience."""
     loaded = programme(config)
-    try:
-        loaded.wave(wave)
-    except KeyError as exc:
-        raise NotFoundError("wave", [str(exc.args[0])]) from None
+    check_wave(loaded, wave)
     when = parse_as_of(as_of, loaded.programme.timezone) if as_of else None
     if not dry_run:
         refuse_insecure_links()  # before anything is queued
@@ -53,7 +50,24 @@ def launch(
         as_of=when,
         config_path=str(config) if config else None,
     )
-    console.print(f"{wave}: {result['outcome']}")
+    console.print(launch_summary(wave, result, dry_run))
+
+
+def launch_summary(wave: str, result: dict[str, object], dry_run: bool) -> str:
+    """People and messages, not internal counts: '180 people invited to 6 workshops (6 calendar events)'."""
+    people, workshops, events = (int(str(result.get(key, 0))) for key in ("invitations", "workshops", "changes"))
+    invited = "would be invited" if dry_run else "invited"
+    line = (
+        f"{wave}: {plural(people, 'person', 'people')} {invited} to {plural(workshops, 'workshop')} "
+        f"({plural(events, 'calendar event')} to create, update or cancel)"
+    )
+    if not events:
+        line = f"{wave}: every workshop's calendar event already matches the plan; nobody new to invite"
+    outcome = str(result.get("outcome", ""))
+    if "queued" in result:  # it ran to delivery: the outcome counts Graph messages (one per calendar event)
+        outcome = f"delivery: {outcome}"
+    return f"{line}; {outcome}"
+
 
 
 def approve(

@@ -17,6 +17,7 @@ from rollout.cli import (
     digest_cmd,
     escalations_cmd,
     hubs_cmd,
+    init_cmd,
     launch_cmd,
     partners_cmd,
     plan_cmd,
@@ -24,6 +25,7 @@ from rollout.cli import (
     serve_cmd,
     status_cmd,
 )
+from rollout.cli.help_text import command_for_people
 
 cli = typer.Typer(
     name="rollout",
@@ -44,6 +46,7 @@ def _global_options(
         os.environ[boundary.DEBUG_ENV] = "1"
 
 
+cli.command("init")(init_cmd.init)
 cli.command("validate")(plan_cmd.validate)
 cli.command("plan")(plan_cmd.plan)
 cli.command("status")(status_cmd.status)
@@ -69,7 +72,11 @@ for _plugin in entry_points(group="rollout.commands"):
 def app() -> None:
     # Flows run from the CLI without PREFECT_API_URL use a temporary local server: keep its telemetry off.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    boundary.run(cli)  # one line per problem and an exit status; never a traceback unless --debug
+    # On a fresh PREFECT_HOME that server migrates its database first: on a busy 2-core machine that takes longer
+    # than Prefect's default 20 s start-up limit (docs/performance.md), and the first `rollout launch` would fail.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    # One line per problem and an exit status; never a traceback unless --debug.
+    boundary.run(lambda: command_for_people(cli)(prog_name="rollout"))
 
 
 if __name__ == "__main__":

@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.cli.common import ConfigOption, check_lcp, console, database, new_table, programme
 from rollout.db.session import unit_of_work
-from rollout.errors import NotFoundError
 from rollout.partners.csv_rows import COLUMN_HELP, read_partner_csv
 from rollout.partners.importer import import_partners
 from rollout.partners.query import active_partner_contacts
@@ -52,8 +50,7 @@ def list_cmd(
 ) -> None:
     """List active partner contacts with their organisation, sector, roles and hub status."""
     loaded = programme(config)
-    if lcp is not None and lcp not in {item.id for item in loaded.lcps}:
-        raise NotFoundError("--lcp", [f"unknown LCP {lcp!r}"])
+    check_lcp(loaded, lcp)
     _, sessions = database()
     with sessions() as session:
         partners = active_partner_contacts(session, [lcp] if lcp else None)
@@ -77,9 +74,10 @@ def list_cmd(
             )
         )
         return
-    table = Table(title=f"Partners{f' in {lcp}' if lcp else ''}: {len(partners)} contacts")
-    for column in ("LCP", "Organisation", "Sector", "Roles", "Contact", "Email", "Hub"):
-        table.add_column(column)
+    table = new_table(
+        f"Partners{f' in {lcp}' if lcp else ''}: {len(partners)} contacts",
+        *("LCP", "Organisation", "Sector", "Roles", "Contact", "Email", "Hub"),
+    )
     for p in sorted(partners, key=lambda p: (p.lcp_id, p.organisation, p.email)):
         hub = f"stage {p.hub_stage}" if p.hub_stage else p.hub_status
         table.add_row(p.lcp_id, p.organisation, p.sector, ", ".join(sorted(p.roles)), p.name, p.email, hub)

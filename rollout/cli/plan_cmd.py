@@ -8,10 +8,8 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from rollout.cli.common import ConfigOption, console, database, programme
-from rollout.errors import NotFoundError
+from rollout.cli.common import ConfigOption, check_wave, console, database, new_table, programme
 from rollout.partners.query import active_partner_contacts
 from rollout.planning.ics import wave_calendar
 from rollout.planning.wave_plan import plan_wave
@@ -39,10 +37,8 @@ def plan(
 ) -> None:
     """Show a wave's workshops: dates at local time, audiences, invitees per LCP, follow-up actions."""
     loaded = programme(config)
-    try:
-        wave_config = loaded.wave(wave)
-    except KeyError as exc:
-        raise NotFoundError("wave", [str(exc.args[0])]) from None
+    check_wave(loaded, wave)
+    wave_config = loaded.wave(wave)
     _, sessions = database()
     with sessions() as session:
         partners = active_partner_contacts(session, wave_config.lcps)
@@ -52,12 +48,11 @@ def plan(
     elif format is PlanFormat.ics:
         print(wave_calendar(workshops, loaded.programme.name, dt.datetime.now(dt.UTC)), end="")
     else:
-        table = Table(title=f"{wave_config.name} ({wave_config.start} to {wave_config.end})")
-        for column in ("#", "Workshop", "When (local)", "Where", "Audience", "Invitees per LCP"):
-            table.add_column(column)
-        actions = Table(title="Follow-up actions")
-        for column in ("After #", "Action", "Owner", "Due"):
-            actions.add_column(column)
+        table = new_table(
+            f"{wave_config.name} ({wave_config.start} to {wave_config.end})",
+            *("#", "Workshop", "When (local)", "Where", "Audience", "Invitees per LCP"),
+        )
+        actions = new_table("Follow-up actions", "After #", "Action", "Owner", "Due")
         for w in workshops:
             slot = w.slot
             when = f"{slot.start:%a %d %b %Y %H:%M}–{slot.end:%H:%M}" + (" (cancelled)" if slot.cancelled else "")

@@ -6,14 +6,11 @@ from collections import Counter
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from rollout.checkin.email_links import refuse_insecure_links
-from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.cli.common import ConfigOption, console, database, new_table, plural, programme
 from rollout.db.types import utcnow
 from rollout.planning.as_of import parse_as_of
-from rollout.reconcile import preview
-from rollout.reconcile.run import PURPOSE_WORDS
 
 
 def reconcile(
@@ -30,6 +27,9 @@ def reconcile(
     config: ConfigOption = None,
 ) -> None:
     """Sync RSVPs, send due reminders and follow-ups, chase overdue actions and escalate stalled hubs."""
+    from rollout.reconcile import preview  # the reconciler loads only for this command, not for every `rollout`
+    from rollout.reconcile.run import PURPOSE_WORDS
+
     loaded = programme(config)
     info = loaded.programme
     when = parse_as_of(as_of, info.timezone, loaded.runs.reconcile_time) if as_of else None
@@ -42,9 +42,9 @@ def reconcile(
             f"{changes.escalations_opened} escalations opened, {len(changes.escalations_closed)} closed"
         )
         counts = Counter(m.purpose for m in result.new_messages)
-        table = Table(title="Would send (dry run: nothing sent; RSVPs not read from Outlook)")
-        table.add_column("Messages")
-        table.add_column("Count", justify="right")
+        table = new_table(
+            "Would send (dry run: nothing sent; RSVPs not read from Outlook)", "Messages", "Count", right=("Count",)
+        )
         for purpose, count in sorted(counts.items()):
             table.add_row(PURPOSE_WORDS.get(purpose, purpose), str(count))
         console.print(table if counts else "would send: nothing")
@@ -60,7 +60,7 @@ def reconcile(
         f"recorded: {summary['actions_created']} follow-up actions, {summary['overdue_marked']} overdue, "
         f"{summary['escalations_opened']} escalations opened, {summary['escalations_closed']} closed"
     )
-    console.print(
-        "queued: " + (", ".join(f"{PURPOSE_WORDS.get(p, p)} {n}" for p, n in queued.items()) or "nothing new")
-    )
-    console.print(f"delivery: {summary['delivery']}")
+    total = sum(int(n) for n in queued.values())
+    kinds = ", ".join(f"{PURPOSE_WORDS.get(p, p)} {n}" for p, n in queued.items())
+    console.print(f"queued: {plural(total, 'message')} ({kinds})" if total else "queued: no new messages")
+    console.print(f"delivery of messages: {summary['delivery']}")

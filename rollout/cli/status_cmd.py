@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from sqlalchemy import func, select
 
-from rollout.cli.common import ConfigOption, console, database, programme
+from rollout.cli.common import ConfigOption, console, database, new_table, programme
 from rollout.db import models
 from rollout.db.migrate import current_revision
 
@@ -30,9 +29,7 @@ def status(config: ConfigOption = None) -> None:
             console.print(
                 "hubs by stage: " + ", ".join(f"{s}: {stages.get(s, 0)}" for s in range(1, loaded.max_stage + 1))
             )
-        table = Table(title="Waves")
-        for column in ("Wave", "Dates", "LCPs", "Workshops scheduled", "Cancelled", "Approved"):
-            table.add_column(column)
+        table = new_table("Waves", "Wave", "Dates", "LCPs", "Workshops scheduled", "Cancelled", "Approved")
         rows = {w.id: w for w in session.scalars(select(models.Wave))}
         for wave in loaded.waves:
             row = rows.get(wave.id)

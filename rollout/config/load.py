@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 import types
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from rollout.config.schema import Programme, Wave
 from rollout.errors import InputError
 from rollout.limits import MAX_CONFIG_BYTES
+from rollout.suggest import did_you_mean
 
 DEFAULT_CONFIG_PATH = Path("config/waves.toml")
 
@@ -104,8 +104,7 @@ def _did_you_mean(loc: tuple[int | str, ...]) -> str:
                 return ""
             model = field.annotation
     model = _model_in(model)
-    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1) if model else []
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(str(loc[-1]), list(model.model_fields), n=1) if model else ""
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

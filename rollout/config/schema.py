@@ -23,6 +23,7 @@ from rollout.limits import (
 )
 from rollout.partners.addresses import Email
 from rollout.planning.workdays import working_calendar
+from rollout.suggest import did_you_mean
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=ID_LENGTH)]
 
@@ -314,8 +315,8 @@ class Programme(Strict):
         for wave in self.waves:
             if wave.id == wave_id:
                 return wave
-        known = ", ".join(w.id for w in self.waves)
-        raise KeyError(f"unknown wave {wave_id!r} (known: {known})")
+        known = [w.id for w in self.waves]
+        raise KeyError(f"unknown wave {wave_id!r}{did_you_mean(wave_id, known)} (known: {', '.join(known)})")
 
     def lcp(self, lcp_id: str) -> Lcp:
         return next(lcp for lcp in self.lcps if lcp.id == lcp_id)

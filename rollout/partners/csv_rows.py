@@ -21,7 +21,7 @@ COLUMN_HELP = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a 50,000-row import holds every row in memory
 class PartnerRow:
     line: int
     organisation: str
@@ -90,6 +90,7 @@ def _read(reader: csv.DictReader[str], source: str, programme: Programme) -> lis
 
     rows: list[PartnerRow] = []
     problems = []
+    known = _Known.of(programme)
     for line, raw in _rows(reader, source):
         fields = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if None in raw:
@@ -97,7 +98,7 @@ def _read(reader: csv.DictReader[str], source: str, programme: Programme) -> lis
             continue
         if not any(fields.values()):
             continue
-        row_problems = list(_check_row(fields, programme))
+        row_problems = list(_check_row(fields, programme, known))
         if row_problems:
             problems.extend(f"line {line}: {p}" for p in row_problems)
             continue
@@ -108,6 +109,21 @@ def _read(reader: csv.DictReader[str], source: str, programme: Programme) -> lis
     if not rows:
         raise InputError(source, ["no partner rows"])
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """The programme's ids as sets, built once per file rather than once per row."""
+
+    lcp_ids: frozenset[str]
+    sector_ids: frozenset[str]
+    role_ids: frozenset[str]
+
+    @classmethod
+    def of(cls, programme: Programme) -> _Known:
+        return cls(
+            frozenset(lcp.id for lcp in programme.lcps), frozenset(programme.sector_ids), frozenset(programme.role_ids)
+        )
 
 
 # The longest value each column may hold: the database column it lands in (roles: each role is a config id).
@@ -122,7 +138,7 @@ COLUMN_LENGTHS = {
 }
 
 
-def _check_row(fields: dict[str, str], programme: Programme) -> Iterator[str]:
+def _check_row(fields: dict[str, str], programme: Programme, known: _Known | None = None) -> Iterator[str]:
     unfit = False
     for column in COLUMNS:
         problem = text_problem(fields.get(column, ""), COLUMN_LENGTHS[column])
@@ -131,16 +147,16 @@ def _check_row(fields: dict[str, str], programme: Programme) -> Iterator[str]:
             yield f"{column}: {problem}"
     if unfit:  # the other checks would only repeat the value back
         return
+    known = known or _Known.of(programme)
     for column in ("organisation", "lcp", "sector", "roles", "contact_name", "email"):
         if not fields.get(column):
             yield f"{column}: is required"
-    lcp_ids = {lcp.id for lcp in programme.lcps}
-    if fields.get("lcp") and fields["lcp"] not in lcp_ids:
-        yield f"lcp: unknown LCP {fields['lcp']!r} (known: {', '.join(sorted(lcp_ids))})"
-    if fields.get("sector") and fields["sector"] not in programme.sector_ids:
+    if fields.get("lcp") and fields["lcp"] not in known.lcp_ids:
+        yield f"lcp: unknown LCP {fields['lcp']!r} (known: {', '.join(sorted(known.lcp_ids))})"
+    if fields.get("sector") and fields["sector"] not in known.sector_ids:
         yield f"sector: unknown sector {fields['sector']!r} (known: {', '.join(programme.sector_ids)})"
     for role in _split_roles(fields.get("roles", "")):
-        if role not in programme.role_ids:
+        if role not in known.role_ids:
             yield f"roles: unknown role {role!r} (known: {', '.join(programme.role_ids)})"
     if fields.get("email"):
         try:

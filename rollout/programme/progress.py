@@ -6,9 +6,10 @@ Every change is stored with who, when and how (`source`: import, cli, checkin, r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from rollout.db import models
@@ -59,6 +60,69 @@ def move_hub(
     hub.stage, hub.stage_since = stage, at
     session.flush()
     return True
+
+
+def create_hubs(
+    session: Session,
+    stages: Iterable[tuple[int, int]],
+    *,
+    by: str,
+    source: str,
+    at: dt.datetime | None = None,
+) -> dict[int, int]:
+    """create_hub in bulk: (organisation id, stage) pairs; returns {organisation id: hub id}. Two statements."""
+    at = at or utcnow()
+    wanted = dict(stages)
+    if not wanted:
+        return {}
+    hub_table = cast(Table, models.Hub.__table__)  # Core statements: no per-row ORM work
+    inserted = session.execute(
+        insert(hub_table).returning(hub_table.c.id, hub_table.c.organisation_id, sort_by_parameter_order=True),
+        [
+            {"organisation_id": org, "stage": stage, "stage_since": at, "created_at": at}
+            for org, stage in wanted.items()
+        ],
+    )
+    hubs = {org: hub for hub, org in inserted.tuples()}
+    _stage_changes(session, [(hubs[org], None, stage) for org, stage in wanted.items()], by=by, source=source, at=at)
+    return hubs
+
+
+def move_hubs(
+    session: Session,
+    moves: Iterable[tuple[int, int, int]],
+    *,
+    by: str,
+    source: str,
+    at: dt.datetime | None = None,
+) -> int:
+    """move_hub in bulk: (hub id, current stage, new stage) triples; moves to the current stage are skipped."""
+    at = at or utcnow()
+    changed = [(hub, before, after) for hub, before, after in moves if before != after]
+    if not changed:
+        return 0
+    hub_table = cast(Table, models.Hub.__table__)
+    session.execute(
+        update(hub_table)
+        .where(hub_table.c.id == bindparam("hub_id"))
+        .values(stage=bindparam("to_stage"), stage_since=bindparam("since")),
+        [{"hub_id": hub, "to_stage": after, "since": at} for hub, _, after in changed],
+    )
+    _stage_changes(session, changed, by=by, source=source, at=at)
+    return len(changed)
+
+
+def _stage_changes(
+    session: Session, changes: Sequence[tuple[int, int | None, int]], *, by: str, source: str, at: dt.datetime
+) -> None:
+    session.execute(
+        insert(cast(Table, models.HubStageChange.__table__)),
+        [
+            {"hub_id": hub, "from_stage": before, "to_stage": after, "changed_at": at, "changed_by": by,
+             "source": source, "note": None}
+            for hub, before, after in changes
+        ],
+    )
 
 
 def complete_action(

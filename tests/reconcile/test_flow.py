@@ -74,7 +74,7 @@ def test_rollout_reconcile_runs_the_flow_for_a_date(timeline: Timeline, run_cli)
     result = run_cli("reconcile", "--as-of", "2022-10-19")
     assert result.exit_code == 0, result.stderr
     assert "recorded: 3 follow-up actions" in result.stdout
-    assert "queued: follow-ups 3" in result.stdout
-    assert "delivery: sent 3, failed 0" in result.stdout
+    assert "queued: 3 messages (follow-ups 3)" in result.stdout
+    assert "delivery of messages: sent 3, failed 0" in result.stdout
     timeline.record(d("2022-10-19"))
     assert {a for a, _ in timeline.on(d("2022-10-19"), "follow-up")} == LEADS
