@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
-from graph_emulator import events_api
+from graph_emulator import events_api, meetings_api
 from graph_emulator.faults import Faults
 from graph_emulator.httpio import Request, Response
 from graph_emulator.state import State
@@ -52,6 +52,13 @@ def _dispatch(state: State, faults: Faults, request: Request, segments: list[str
         case ["events", event_id, "responses"] if method == "POST":
             body = _body(request)
             events_api.set_response(state, str(body["mailbox"]), event_id, str(body["email"]), str(body["response"]))
+            return Response.empty(204)
+        case ["attendance"] if method == "POST":
+            body = _body(request)
+            sessions = body["sessions"]
+            if not isinstance(sessions, list) or not all(isinstance(s, list) for s in sessions):
+                raise ValueError("sessions must be a list of lists of {name, email, seconds}")
+            meetings_api.set_attendance(state, str(body["mailbox"]), str(body["event_id"]), sessions)
             return Response.empty(204)
         case ["faults"] if method == "GET":
             return Response.json(200, {**faults.snapshot(), "token_lifetime_s": state.config.token_lifetime_s})

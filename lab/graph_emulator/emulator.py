@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from graph_emulator import events_api
+from graph_emulator import events_api, meetings_api
 from graph_emulator import state as state_module
 from graph_emulator.admin import stats
 from graph_emulator.config import EmulatorConfig
@@ -121,6 +121,11 @@ class GraphEmulator:
     ) -> None:
         """An attendee answers: accepted, tentativelyAccepted, declined or none (at `at`, default the clock)."""
         events_api.set_response(self._state, mailbox.lower(), event_id, attendee_email, response, at)
+
+    def set_attendance(self, mailbox: str, event_id: str, sessions: list[list[dict[str, Any]]]) -> None:
+        """Who came to an online event's Teams meeting: one list of {name, email (None: no address), seconds} per
+        time the meeting ran (a second list: people rejoined after it ended, so Graph shows two reports)."""
+        meetings_api.set_attendance(self._state, mailbox.lower(), event_id, sessions)
 
     def set_clock(self, clock: Callable[[], dt.datetime] | None) -> None:
         """When recipients receive items and attendees answer (None: real time). A simulation sets its own

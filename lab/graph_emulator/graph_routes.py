@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from graph_emulator import events_api, messages_api
+from graph_emulator import events_api, meetings_api, messages_api
 from graph_emulator.errors import not_found
 from graph_emulator.graphcall import GraphCall
 from graph_emulator.httpio import Response
@@ -43,6 +43,11 @@ ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
     ("PATCH", ("messages", ANY), messages_api.patch),
     ("DELETE", ("messages", ANY), messages_api.delete),
     ("POST", ("messages", ANY, "send"), messages_api.send_draft),
+    ("GET", ("onlinemeetings",), meetings_api.list_meetings),
+    ("GET", ("onlinemeetings", ANY), meetings_api.get_meeting),
+    ("GET", ("onlinemeetings", ANY, "attendancereports"), meetings_api.list_reports),
+    ("GET", ("onlinemeetings", ANY, "attendancereports", ANY), meetings_api.get_report),
+    ("GET", ("onlinemeetings", ANY, "attendancereports", ANY, "attendancerecords"), meetings_api.list_records),
 ]
 
 

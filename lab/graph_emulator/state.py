@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from graph_emulator.config import EmulatorConfig
 from graph_emulator.delivery import Delivery, Mailboxes
@@ -56,6 +57,8 @@ class State:
         self.pace = SendPace(config.send_pace_per_minute)
         self.retry_not_before: dict[str, float] = {}  # app → monotonic time its last Retry-After ends
         self.log: list[RequestRecord] = []
+        # Scripted Teams attendance: (mailbox, event id) -> one list of attendees per time the meeting ran.
+        self.attendance: dict[tuple[str, str], list[Any]] = {}
         # When recipients receive items and attendees answer: real time, or a simulation's clock.
         self.clock: Callable[[], dt.datetime] = real_time
 
@@ -88,6 +91,7 @@ class State:
     def reset(self) -> None:
         """Forget events, mail, received items, tokens' pacing and the log; registered apps stay."""
         self.stores.clear()
+        self.attendance.clear()
         self.received.clear()
         self.pace.clear()
         self.retry_not_before.clear()

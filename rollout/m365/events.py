@@ -185,7 +185,14 @@ def event_state(event_id: str, event: dict[str, Any]) -> EventState:
         response = _RESPONSES.get(raw, "none")
         responded_at = _parse_instant(status.get("time")) if response != "none" else None
         responses.append(AttendeeResponse(email=address, response=response, responded_at=responded_at))
-    return EventState(event_id=event_id, is_cancelled=bool(event.get("isCancelled")), attendees=tuple(responses))
+    meeting = event.get("onlineMeeting")
+    join_url = meeting.get("joinUrl") if isinstance(meeting, dict) else None
+    return EventState(
+        event_id=event_id,
+        is_cancelled=bool(event.get("isCancelled")),
+        attendees=tuple(responses),
+        join_url=str(join_url) if join_url else None,
+    )
 
 
 def _parse_instant(value: Any) -> dt.datetime | None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rollout.m365 import schema
+from rollout.m365.attendance import MAX_PAGES, attendance_report, first_meeting_id, meeting_filter
 from rollout.m365.connection import DEFAULT_TIMEOUT, build_connection
 from rollout.m365.events import (
     BODY_FINGERPRINT_PROPERTY,
@@ -30,6 +31,7 @@ from rollout.m365.redact import install_log_redaction
 from rollout.m365.retry import RetryPolicy, run_with_retries
 from rollout.m365.settings import GatewaySettings, SecretLoader
 from rollout.outbound.gateway import (
+    AttendanceReport,
     EventSpec,
     EventState,
     Gateway,
@@ -168,7 +170,7 @@ class O365Gateway:
 
     def get_event(self, event_id: str) -> EventState:
         def read() -> EventState:
-            return event_state(event_id, self._read_event(event_id, "isCancelled,attendees,organizer"))
+            return event_state(event_id, self._read_event(event_id, "isCancelled,attendees,organizer,onlineMeeting"))
 
         return self._run(read, "get_event")
 
@@ -233,6 +235,45 @@ class O365Gateway:
             },
         )
         return [m for m in response.value() if isinstance(m, dict) and m.get("id")]
+
+    # --- Teams attendance (OnlineMeetings.Read.All, OnlineMeetingArtifact.Read.All + an application access policy) --
+
+    def find_online_meeting(self, join_url: str) -> str | None:
+        def find() -> str | None:
+            response = self._call(
+                "GET", f"{self._user}/onlineMeetings", params={"$filter": meeting_filter(join_url)}
+            )
+            return first_meeting_id(response.value())
+
+        return self._run(find, "find_online_meeting")
+
+    def get_attendance_reports(self, meeting_id: str) -> tuple[AttendanceReport, ...]:
+        base = f"{self._user}/onlineMeetings/{segment(meeting_id)}/attendanceReports"
+
+        def read() -> tuple[AttendanceReport, ...]:
+            reports = []
+            for report in self._all_pages(base):
+                report_id = str(report.get("id") or "")
+                if not report_id:
+                    continue
+                records = self._all_pages(f"{base}/{segment(report_id)}/attendanceRecords")
+                reports.append(attendance_report(report, records))
+            return tuple(reports)
+
+        return self._run(read, "get_attendance_reports")
+
+    def _all_pages(self, path: str) -> list[dict[str, Any]]:
+        """Every item of a collection, following @odata.nextLink (Graph pages attendance records)."""
+        items: list[dict[str, Any]] = []
+        next_path: str | None = path
+        for _ in range(MAX_PAGES):
+            if next_path is None:
+                return items
+            response = self._call("GET", next_path)
+            items += [item for item in response.value() if isinstance(item, dict)]
+            link = response.body.get("@odata.nextLink")
+            next_path = str(link) if link else None
+        raise PermanentGraphError(0, "TooManyPages", f"more than {MAX_PAGES} pages at {path}")
 
     # --- plumbing -----------------------------------------------------------------------------------------
 

@@ -92,7 +92,13 @@ class GraphPipeline:
             if schema is None:
                 raise ValueError("every JSON body is validated: name its schema definition")
             validate_body(schema, json_body)
-        url = self._service_url + path.lstrip("/")
+        if path.startswith("https://") or path.startswith("http://"):
+            # An @odata.nextLink: followed only under our own Graph endpoint (the token goes with it).
+            if not path.startswith(self._service_url):
+                raise PermanentGraphError(0, "ForeignNextLink", f"a next page outside {self._service_url}")
+            url = path
+        else:
+            url = self._service_url + path.lstrip("/")
         pace = self._pacer.slot() if sending else contextlib.nullcontext()
         with pace:
             return self._send(method, url, json_body, raw_body, content_type, params, auth_retry=True)

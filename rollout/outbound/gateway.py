@@ -54,6 +54,26 @@ class EventState:
     event_id: str
     is_cancelled: bool
     attendees: tuple[AttendeeResponse, ...] = field(default_factory=tuple)
+    join_url: str | None = None  # the Teams meeting's join link, for an online event
+
+
+@dataclass(frozen=True)
+class AttendanceRecord:
+    """One person in a Teams attendance report. Guests and phone callers may have no address."""
+
+    name: str
+    email: str | None
+    seconds: int
+
+
+@dataclass(frozen=True)
+class AttendanceReport:
+    """One attendance report of an online meeting (each time it ran: rejoining after it ended makes another).
+    `ended` False: the meeting is in progress and the report is still empty."""
+
+    report_id: str
+    ended: bool
+    records: tuple[AttendanceRecord, ...] = ()
 
 
 class GraphError(Exception):
@@ -100,4 +120,12 @@ class Gateway(Protocol):
     def send_mail(self, mail: MailSpec, idempotency_key: str, *, first_attempt: bool = False) -> str:
         """Send exactly once per key across crashes and retries; returns the sent message's id.
         `first_attempt`: no call with this key was ever made before (nothing sent to look for)."""
+        ...
+
+    def find_online_meeting(self, join_url: str) -> str | None:
+        """The organiser's onlineMeeting id behind a Teams join link (None: no such meeting). A read."""
+        ...
+
+    def get_attendance_reports(self, meeting_id: str) -> tuple[AttendanceReport, ...]:
+        """Every attendance report of the meeting with all its records (every page). Empty before it ends."""
         ...
