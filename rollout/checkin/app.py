@@ -40,6 +40,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rollout import settings
+from rollout.attendance.here import here_routes
 from rollout.checkin import records
 from rollout.checkin.tokens import Claim, TokenCodec, TokenFailure
 from rollout.config import Programme
@@ -184,6 +185,7 @@ def create_app(
         Route("/c/{token}", show, methods=["GET"]),
         Route("/c/{token}", confirm, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *here_routes(service),  # the workshops' "I'm here" page (rollout.attendance.here)
     ]
     starlette = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
     requests, seconds = rate_limit or settings.checkin_rate_limit()

@@ -9,18 +9,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from rollout.attendance.here import PATH as HERE_PATH
 from rollout.checkin.app import CheckinService, create_app
 from rollout.checkin.links import PATH
 from rollout.checkin.tokens import codec
 from rollout.config import Programme
 
-_TOKEN_IN_PATH = re.compile(re.escape(PATH) + r"[^/?#\s\"]+")
+_TOKEN_IN_PATH = re.compile("(" + re.escape(PATH) + "|" + re.escape(HERE_PATH) + r')[^/?#\s"]+')
 REDACTED = f"{PATH}[token]"
 
 
 def redact(text: str) -> str:
-    """`GET /c/eyJ...` -> `GET /c/[token]`."""
-    return _TOKEN_IN_PATH.sub(REDACTED, text)
+    """`GET /c/eyJ...` -> `GET /c/[token]` (and the same for a workshop's `/here/` link)."""
+    return _TOKEN_IN_PATH.sub(r"\1[token]", text)
 
 
 class RedactTokens(logging.Filter):

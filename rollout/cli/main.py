@@ -10,6 +10,7 @@ import typer
 
 from rollout.cli import (
     actions_cmd,
+    attendance_cmd,
     boundary,
     checkin_cmd,
     db_cmd,
@@ -63,6 +64,7 @@ cli.add_typer(hubs_cmd.app, name="hubs", help="Hubs: where each stands, and reco
 cli.add_typer(actions_cmd.app, name="actions", help="Follow-up actions: list them, record them done.")
 cli.add_typer(escalations_cmd.app, name="escalations", help="Escalations of stalled hubs: list, acknowledge, snooze.")
 cli.add_typer(checkin_cmd.app, name="checkin", help="Partners' check-in page and links.")
+cli.add_typer(attendance_cmd.app, name="attendance", help="Who came to each workshop: import, mark, list, QR code.")
 
 # Commands other installed packages add (the lab's demo, simulate and emulator): rollout never imports them itself.
 for _plugin in entry_points(group="rollout.commands"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from rollout.attendance.figures import attendance_lines
 from rollout.cli.common import ConfigOption, console, database, new_table, programme
 from rollout.db import models
 from rollout.db.migrate import current_revision
@@ -44,6 +45,8 @@ def status(config: ConfigOption = None) -> None:
                 wave.id, f"{wave.start} to {wave.end}", ", ".join(wave.lcps), str(scheduled), str(cancelled), approved
             )
         console.print(table)
+        for line in attendance_lines(session, loaded):
+            console.print(line, highlight=False)
         outbox = dict(
             session.execute(select(models.OutboundMessage.status, func.count()).group_by(models.OutboundMessage.status))
             .tuples()

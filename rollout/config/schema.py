@@ -215,6 +215,12 @@ class WorkshopSpec(Strict):
     venue: Title | None = None
     description: Annotated[str, _fits(DESCRIPTION_LENGTH, multi_line=True)] = ""
     actions: Annotated[list[ActionRule], Field(max_length=MAX_NUMBERED)] = []
+    materials_url: str | None = None  # slides and notes, linked from "sorry we missed you"
+
+    @field_validator("materials_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        return None if value is None else https_url(value)
 
     @field_validator("start", mode="before")
     @classmethod
@@ -234,6 +240,25 @@ class Reminders(Strict):
     no_response_days_before: PositiveDays = 14
     attending_working_days_before: PositiveDays = 2
     action_working_days_before: PositiveDays = 3
+
+
+class Attendance(Strict):
+    """How long the reconcile keeps asking Teams for a workshop's attendance report, and how long follow-ups wait
+    for attendance to be known (a report collected, or any mark or import for the workshop)."""
+
+    collect_for_days: Annotated[int, Field(ge=1, le=60)] = 7
+    # Days a follow-up may wait, after its usual day (the first working day after the workshop), for attendance to
+    # become known; then it goes with what is known. 0: it goes on its usual day.
+    follow_up_cutoff_days: Annotated[int, Field(ge=0, le=30)] = 0
+
+
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:[/?#][^\s<>\"']*)?$")
+
+
+def https_url(value: str) -> str:
+    if len(value) > 2000 or not _HTTPS_URL.fullmatch(value):
+        raise ValueError("must be an https:// address with no spaces or quotes, like https://example.org/slides")
+    return value
 
 
 class EscalationLevel(Strict):
@@ -305,6 +330,7 @@ class Programme(Strict):
     reminders: Reminders = Reminders()
     escalation: Escalation
     runs: Runs = Runs()
+    attendance: Attendance = Attendance()
     waves: Annotated[list[Wave], Field(min_length=1)]
 
     @property

@@ -297,3 +297,52 @@ class DigestSnapshot(Base):
     week_start: Mapped[dt.date] = mapped_column(Date, unique=True)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[created_at]
+
+
+class Attendance(Base):
+    """Whether one contact came to one workshop, as last recorded (Teams report, CSV, a person, the "I'm here" page).
+    One row per contact and workshop: a Teams report with several sessions or a second import changes nothing."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("workshop_id", "contact_id"),)
+    id: Mapped[intpk]
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
+    present: Mapped[bool] = mapped_column(Boolean, default=True)  # False: marked absent by a person
+    source: Mapped[short_str]  # teams | import | mark | checkin
+    recorded_at: Mapped[utc_time]
+    recorded_by: Mapped[name_str]
+    seconds: Mapped[int | None] = mapped_column(Integer)  # time in the Teams meeting, over every report
+
+
+class AttendanceCollection(Base):
+    """Collecting a Teams workshop's attendance report: retried each reconcile until a report exists or the
+    configured window passes."""
+
+    __tablename__ = "attendance_collection"
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id"), primary_key=True)
+    status: Mapped[short_str] = mapped_column(default="waiting")  # waiting | collected | gave_up
+    join_url: Mapped[str | None] = mapped_column(Text)
+    meeting_id: Mapped[str | None] = mapped_column(String(300))
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[utc_time | None]
+    collected_at: Mapped[utc_time | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class UnmatchedAttendee(Base):
+    """Someone in a Teams report whose address matches no partner contact (or who has no address): a person
+    resolves it with `rollout attendance mark ... --resolves ID`."""
+
+    __tablename__ = "unmatched_attendee"
+    __table_args__ = (UniqueConstraint("workshop_id", "identity"),)
+    id: Mapped[intpk]
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id"), index=True)
+    identity: Mapped[str] = mapped_column(String(320))  # the lower-cased address, or "name:" + display name
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320))
+    seen_at: Mapped[utc_time]
+    resolved_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    resolved_at: Mapped[utc_time | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
