@@ -18,7 +18,13 @@ from rollout.planning.status import active_waves
 from rollout.reconcile import ReconcileReport
 from tasks.delivery import deliver_outbox
 from tasks.programme import load_programme_file
-from tasks.reconcile import publish_reconcile_summary, queue_messages_task, record_changes_task, sync_rsvps_task
+from tasks.reconcile import (
+    collect_attendance_task,
+    publish_reconcile_summary,
+    queue_messages_task,
+    record_changes_task,
+    sync_rsvps_task,
+)
 
 
 def run_name() -> str:
@@ -41,6 +47,8 @@ def reconcile(as_of: dt.datetime | None = None, config_path: str | None = None) 
     report = ReconcileReport(as_of=now)
     report.rsvp = sync_rsvps_task(as_is(programme), now)
     logger.info("RSVPs: %s", report.rsvp.summary())
+    report.attendance = collect_attendance_task(as_is(programme), now)
+    logger.info("Teams attendance: %s", report.attendance.summary())
     report.changes = record_changes_task(as_is(programme), now)
     report.queue = queue_messages_task(as_is(programme), now)
     summary = report.summary()

@@ -7,6 +7,8 @@ import datetime as dt
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
+from rollout.attendance.figures import summary_figures
+from rollout.attendance.teams import CollectReport, collect_attendance
 from rollout.config import Programme
 from rollout.reconcile import ReconcileReport, queue_messages, record_changes, sync_rsvps
 from rollout.reconcile.apply import ChangeReport, QueueReport
@@ -19,6 +21,12 @@ from tasks.artifacts import artifact_key
 @task(name="sync-rsvps", retries=2, retry_delay_seconds=20, tags=["graph-read"])
 def sync_rsvps_task(programme: Programme, as_of: dt.datetime) -> RsvpReport:
     return sync_rsvps(sessions(), gateway(programme), programme, as_of)
+
+
+# Reads Teams reports and records who came; a workshop whose report fails is retried by the next run.
+@task(name="collect-attendance", tags=["graph-read"])
+def collect_attendance_task(programme: Programme, as_of: dt.datetime) -> CollectReport:
+    return collect_attendance(sessions(), gateway(programme), programme, as_of)
 
 
 @task(name="record-changes")
@@ -36,6 +44,6 @@ def publish_reconcile_summary(report: ReconcileReport, programme: Programme) -> 
     local = report.as_of.astimezone(programme.tz)
     create_markdown_artifact(
         key=artifact_key("reconcile-summary"),
-        markdown=report.markdown(programme),
+        markdown=report.markdown(programme, attendance=summary_figures(sessions(), programme, report.as_of)),
         description=f"What the reconcile run of {local:%Y-%m-%d} did",
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from rollout.attendance.figures import load_figures
 from rollout.config.schema import Programme
 from rollout.digest.figures import RECENT, Digest, lcp_digest, programme_digest
 from rollout.digest.recipients import DigestRecipient, digest_recipients
@@ -27,9 +29,14 @@ def compute_digests(session: Session, programme: Programme, as_of: dt.datetime) 
     week = Week.of(as_of, programme.programme.timezone)
     state = load_state(session, [lcp.id for lcp in programme.lcps], week.as_of - RECENT)
     previous = previous_baseline(session, week.start)
-    whole = programme_digest(state, programme, week, previous)
+    whole = with_attendance(session, programme, programme_digest(state, programme, week, previous))
     pairs = tuple(
-        (r, whole if r.lcp_ids is None else lcp_digest(state, programme, week, r.lcp_ids, previous))
+        (
+            r,
+            whole
+            if r.lcp_ids is None
+            else with_attendance(session, programme, lcp_digest(state, programme, week, r.lcp_ids, previous)),
+        )
         for r in digest_recipients(programme)
     )
     return DigestSet(week, whole, pairs)
@@ -41,5 +48,14 @@ def preview_digest(session: Session, programme: Programme, as_of: dt.datetime, l
     state = load_state(session, [lcp.id for lcp in programme.lcps], week.as_of - RECENT)
     previous = previous_baseline(session, week.start)
     if lcp_id is None:
-        return programme_digest(state, programme, week, previous)
-    return lcp_digest(state, programme, week, [lcp_id], previous)
+        return with_attendance(session, programme, programme_digest(state, programme, week, previous))
+    return with_attendance(session, programme, lcp_digest(state, programme, week, [lcp_id], previous))
+
+
+ATTENDANCE_WEEKS = 6  # the digest's attendance table covers workshops of the last six weeks
+
+
+def with_attendance(session: Session, programme: Programme, digest: Digest) -> Digest:
+    since = digest.week.as_of - dt.timedelta(weeks=ATTENDANCE_WEEKS)
+    figures = load_figures(session, programme, digest.week.as_of, since=since, lcp_ids=digest.scope)
+    return dataclasses.replace(digest, attendance=figures if figures.workshops else None)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rollout.attendance.figures import AttendanceFigures
 from rollout.config.schema import Programme
 from rollout.digest.state import ActionRow, HubRow, InvitationRow, OrgRow, ProgrammeState, WorkshopRow
 from rollout.digest.week import Week
@@ -255,6 +256,7 @@ class Digest:
     waves: tuple[WaveFigures, ...]
     lcps: tuple[LcpFigures, ...]
     totals: Totals | None  # whole-programme digest only
+    attendance: AttendanceFigures | None = None  # recent workshops' attendance (rollout.attendance.figures)
 
     @property
     def whole_programme(self) -> bool:

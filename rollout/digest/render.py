@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from rollout.attendance.figures import attendance_markdown
 from rollout.digest.figures import Count, Digest, LcpFigures, Rsvp, StageBar, Totals, WaveFigures
 from rollout.outbound.emails import RenderedEmail, render
 
@@ -91,6 +92,8 @@ def render_markdown(digest: Digest) -> str:
         if d.whole_programme and not lcp.has_activity:
             continue
         out += _md_lcp(lcp)
+    if d.attendance is not None:
+        out += [*attendance_markdown(d.attendance, limit=10), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rollout.config.schema import Programme
 from rollout.reconcile import keys
 from rollout.reconcile.actions import OverdueMark, action_reminders, overdue_marks, overdue_notices
+from rollout.reconcile.attended import missed_messages
 from rollout.reconcile.clock import Clock
 from rollout.reconcile.follow_ups import NewAction, follow_up_messages, new_actions
 from rollout.reconcile.messages import Message
@@ -59,9 +60,11 @@ def decide_changes(snapshot: Snapshot, programme: Programme, now: dt.datetime) -
 
 
 def decide_messages(snapshot: Snapshot, programme: Programme, now: dt.datetime) -> Outgoing:
+    follow_ups = follow_up_messages(snapshot, programme, now)
     messages = [
         *workshop_reminders(snapshot, programme, now),
-        *follow_up_messages(snapshot, programme, now),
+        *follow_ups,
+        *missed_messages(snapshot, programme, now, {m.key for m in follow_ups}),
         *action_reminders(snapshot, programme, now),
     ]
     notices = escalation_notices(snapshot, programme, now)

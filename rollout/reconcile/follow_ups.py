@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rollout.config.schema import Programme, Wave
 from rollout.planning.planner import PlannedAction, WorkshopSlot, plan
 from rollout.reconcile import keys
+from rollout.reconcile.attended import as_attendance_aware, waits_for_attendance
 from rollout.reconcile.clock import Clock
 from rollout.reconcile.messages import (
     Message,
@@ -125,6 +126,8 @@ def follow_up_messages(snapshot: Snapshot, programme: Programme, now: dt.datetim
     messages: list[Message] = []
     for held in held_workshops(snapshot, programme, clock):
         workshop = held.workshop
+        if waits_for_attendance(workshop, snapshot, programme, clock):
+            continue
         by_owner: dict[tuple[str, int | None], list[ActionRow]] = defaultdict(list)
         for action in snapshot.actions_by_workshop.get(workshop.id, []):
             if action.status == "open" and clock.today < action.due_date:
@@ -135,26 +138,25 @@ def follow_up_messages(snapshot: Snapshot, programme: Programme, now: dt.datetim
             organisation = snapshot.organisations.get(organisation_id) if organisation_id else None
             hub = snapshot.hub_by_organisation.get(organisation_id) if organisation_id else None
             for to in owners(actions[0], snapshot, programme):
-                messages.append(
-                    Message(
-                        key=keys.follow_up(workshop.wave_id, workshop.number, lcp_id, organisation_id, to.email),
-                        purpose="follow_up",
-                        template="follow_up_actions",
-                        to=to,
-                        context={
-                            **base_context(programme, to),
-                            **about,
-                            "lcp_id": lcp_id,
-                            "lcp_name": lcp_name(programme, lcp_id),
-                            "organisation_id": organisation_id,
-                            "organisation": organisation.name if organisation else None,
-                            "hub_id": hub.id if hub else None,
-                            "actions": [action_context(a, snapshot) for a in actions],
-                        },
-                        wave_id=workshop.wave_id,
-                        lcp_id=lcp_id,
-                        workshop_id=workshop.id,
-                        stale_after=clock.midnight(actions[0].due_date),
-                    )
+                message = Message(
+                    key=keys.follow_up(workshop.wave_id, workshop.number, lcp_id, organisation_id, to.email),
+                    purpose="follow_up",
+                    template="follow_up_actions",
+                    to=to,
+                    context={
+                        **base_context(programme, to),
+                        **about,
+                        "lcp_id": lcp_id,
+                        "lcp_name": lcp_name(programme, lcp_id),
+                        "organisation_id": organisation_id,
+                        "organisation": organisation.name if organisation else None,
+                        "hub_id": hub.id if hub else None,
+                        "actions": [action_context(a, snapshot) for a in actions],
+                    },
+                    wave_id=workshop.wave_id,
+                    lcp_id=lcp_id,
+                    workshop_id=workshop.id,
+                    stale_after=clock.midnight(actions[0].due_date),
                 )
+                messages.append(as_attendance_aware(message, workshop, snapshot, programme))
     return messages

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from rollout.attendance.figures import AttendanceFigures, attendance_markdown
+from rollout.attendance.teams import CollectReport, collect_attendance
 from rollout.config.schema import Programme
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
@@ -27,6 +29,7 @@ from rollout.reconcile.state import load_snapshot
 PURPOSE_WORDS = {
     "reminder": "workshop reminders",
     "follow_up": "follow-ups",
+    "missed_workshop": "sorry we missed you",
     "action_reminder": "action reminders",
     "action_overdue": "overdue notices",
     "escalation": "escalations",
@@ -82,6 +85,7 @@ def preview(sessions: sessionmaker[Session], programme: Programme, as_of: dt.dat
 class ReconcileReport:
     as_of: dt.datetime
     rsvp: RsvpReport = field(default_factory=RsvpReport)
+    attendance: CollectReport = field(default_factory=CollectReport)
     changes: ChangeReport = field(default_factory=ChangeReport)
     queue: QueueReport = field(default_factory=QueueReport)
     delivery: DeliveryReport | None = None
@@ -95,6 +99,7 @@ class ReconcileReport:
         return {
             "as_of": self.as_of.isoformat(),
             "rsvp": self.rsvp.summary(),
+            "attendance": self.attendance.summary(),
             "actions_created": self.changes.actions_created,
             "overdue_marked": self.changes.overdue_marked,
             "escalations_opened": self.changes.escalations_opened,
@@ -105,7 +110,7 @@ class ReconcileReport:
             "delivery": self.delivery.summary() if self.delivery else "not run",
         }
 
-    def markdown(self, programme: Programme) -> str:
+    def markdown(self, programme: Programme, attendance: AttendanceFigures | None = None) -> str:
         local = self.as_of.astimezone(programme.tz)
         label = programme.programme.time_label or programme.programme.timezone
         queued = ", ".join(f"{PURPOSE_WORDS.get(p, p)} {n}" for p, n in sorted(self.queued.items())) or "none"
@@ -116,6 +121,7 @@ class ReconcileReport:
             "| step | today |",
             "|---|---|",
             f"| RSVPs | {self.rsvp.summary()} |",
+            f"| Teams attendance | {self.attendance.summary()} |",
             f"| Follow-up actions created | {changes.actions_created} |",
             f"| Actions marked overdue | {changes.overdue_marked} |",
             f"| Escalations | opened {changes.escalations_opened}, closed {len(changes.escalations_closed)}, "
@@ -126,6 +132,7 @@ class ReconcileReport:
         ]
         sections = [
             ("Responses changed", self.rsvp.changes),
+            ("Attendance collected", self.attendance.collected),
             ("Escalation levels reached", self.queue.notices),
             ("Escalations closed", changes.escalations_closed),
             ("Not delivered", self.delivery.failures if self.delivery else []),
@@ -135,6 +142,8 @@ class ReconcileReport:
                 lines += ["", f"## {title}", *(f"- {item}" for item in items[:50])]
                 if len(items) > 50:
                     lines.append(f"- … and {len(items) - 50} more")
+        if attendance is not None:
+            lines += ["", *attendance_markdown(attendance)]
         return "\n".join(lines) + "\n"
 
 
@@ -150,6 +159,7 @@ def run_reconcile(
     now = (as_of or utcnow()).astimezone(dt.UTC)
     report = ReconcileReport(as_of=now)
     report.rsvp = sync_rsvps(sessions, gateway, programme, now)
+    report.attendance = collect_attendance(sessions, gateway, programme, now)
     report.changes = record_changes(sessions, programme, now)
     report.queue = queue_messages(sessions, programme, now)
     if send:

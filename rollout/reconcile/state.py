@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session
 
+from rollout.attendance.known import NOTHING_KNOWN, KnownAttendance, load_known_attendance
 from rollout.db import models
 
 # Invitations are loaded for workshops that started at most this long ago (follow-ups need who was invited) or
@@ -25,7 +26,7 @@ from rollout.db import models
 RECENT_DAYS = 120
 
 # What the reconciler queues; only these rows can be superseded by it.
-PURPOSES = ("reminder", "follow_up", "action_reminder", "action_overdue", "escalation")
+PURPOSES = ("reminder", "follow_up", "missed_workshop", "action_reminder", "action_overdue", "escalation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ class Snapshot:
     actions: dict[int, ActionRow]  # every open action, and every action of a recent workshop
     escalations: tuple[EscalationRow, ...]  # all of them, closed too (a stall is never opened twice)
     pending: tuple[PendingMessage, ...] = field(default=())  # reconciler messages not yet delivered
+    attendance: KnownAttendance = NOTHING_KNOWN  # who came to recent workshops (rollout.attendance.known)
 
     @cached_property
     def invitations_by_workshop(self) -> dict[int, list[InvitationRow]]:
@@ -285,7 +287,10 @@ def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
             for id_, hub_id, reason, since, level, status, snoozed_until in rows(q.escalations)
         )
         pending = tuple(PendingMessage(*t) for t in rows(q.pending))
-    return Snapshot(as_of, workshops, invitations, organisations, contacts, hubs, actions, escalations, pending)
+        attendance = load_known_attendance(connection, as_of - dt.timedelta(days=RECENT_DAYS))
+    return Snapshot(
+        as_of, workshops, invitations, organisations, contacts, hubs, actions, escalations, pending, attendance
+    )
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
+from rollout.attendance.known import KnownAttendance
 from rollout.reconcile.state import (
     ActionRow,
     ContactRow,
@@ -42,6 +43,8 @@ class World:
     actions: dict[int, ActionRow] = field(default_factory=dict)
     escalations: list[EscalationRow] = field(default_factory=list)
     pending: list[PendingMessage] = field(default_factory=list)
+    came: dict[int, set[int]] = field(default_factory=dict)  # workshop id -> contact ids who came
+    attendance_known: set[int] = field(default_factory=set)  # workshops whose attendance is known
 
     def workshop(
         self,
@@ -175,6 +178,11 @@ class World:
         self.escalations.append(row)
         return row
 
+    def attended(self, workshop: WorkshopRow, *contacts: ContactRow) -> None:
+        """Attendance of `workshop` is known, and these contacts came (none: nobody did)."""
+        self.attendance_known.add(workshop.id)
+        self.came.setdefault(workshop.id, set()).update(c.id for c in contacts)
+
     def snapshot(self, now: dt.datetime) -> Snapshot:
         return Snapshot(
             as_of=now,
@@ -186,4 +194,7 @@ class World:
             actions=dict(self.actions),
             escalations=tuple(self.escalations),
             pending=tuple(self.pending),
+            attendance=KnownAttendance(
+                present={k: frozenset(v) for k, v in self.came.items()}, known=frozenset(self.attendance_known)
+            ),
         )

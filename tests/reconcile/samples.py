@@ -45,6 +45,16 @@ def follow_up(programme: Programme) -> dict[str, Any]:
     return _one(follow_up_messages(_world().snapshot(now), programme, now))
 
 
+def missed_workshop(programme: Programme) -> dict[str, Any]:
+    """The invited contact did not come to workshop 2 (attendance known): "sorry we missed you", with the action."""
+    world = _world()
+    world.attended(world.workshops[2])
+    now = local(d("2022-11-16"))
+    messages = follow_up_messages(world.snapshot(now), programme, now)
+    assert messages and messages[0].template == "missed_workshop"
+    return _one(messages)
+
+
 def action_reminder(programme: Programme) -> dict[str, Any]:
     now = local(d("2022-12-01"))
     return _one(action_reminders(_world().snapshot(now), programme, now))
@@ -68,6 +78,7 @@ RECONCILE_SAMPLES: dict[str, Callable[[Programme], dict[str, Any]]] = {
     "workshop_reminder_no_response": no_response,
     "workshop_reminder_attending": attending,
     "follow_up_actions": follow_up,
+    "missed_workshop": missed_workshop,
     "action_reminder": action_reminder,
     "action_overdue": action_overdue,
     "escalation": escalation,

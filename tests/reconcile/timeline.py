@@ -30,6 +30,8 @@ _LABELS = [
     (re.compile(r"^Please reply: Wave 1 workshop (\d+),"), "please reply"),
     (re.compile(r"^See you there: Wave 1 workshop (\d+),"), "see you there"),
     (re.compile(r"^Your actions from Wave 1 workshop (\d+):"), "follow-up"),
+    (re.compile(r"^Sorry we missed you: Wave 1 workshop (\d+),"), "missed"),
+    (re.compile(r"^Sorry you couldn't make it: Wave 1 workshop (\d+),"), "missed (declined)"),
     (re.compile(r'^Reminder: "(.+)" is due '), "action reminder"),
     (re.compile(r'^Overdue: "(.+)" was due '), "overdue"),
     (re.compile(r"^Can we help\? (.+)'s Digital Health Hub$"), "escalation to hub"),
