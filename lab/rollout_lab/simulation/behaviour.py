@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from rollout.config.schema import Programme
 from rollout.db import models
 from rollout.programme.progress import acknowledge_escalation, complete_action, create_hub, move_hub
+from rollout_lab.simulation.attendance import ORGANISER, Teams, WorkshopView, attend, load_workshops
 
 SOURCE = "simulation"
 
@@ -44,7 +45,7 @@ class Happening:
 
     at: dt.datetime
     key: str
-    kind: str  # reply | action_done | hub_moved | hub_created | acknowledged
+    kind: str  # reply | action_done | hub_moved | hub_created | acknowledged | attended
     by: str = ""
     event_id: str | None = None
     email: str | None = None
@@ -55,6 +56,7 @@ class Happening:
     since: dt.datetime | None = None  # the hub's stage_since when the move was decided
     organisation_id: int | None = None
     escalation_id: int | None = None
+    workshop_id: int | None = None  # attended: the workshop whose attendance is recorded
 
 
 # --- what partners can see of the programme -------------------------------------------------------------------
@@ -113,6 +115,7 @@ class View:
     hubs: tuple[HubView, ...]
     prospects: tuple[ProspectView, ...]
     escalations: tuple[EscalationView, ...]
+    workshops: tuple[WorkshopView, ...] = ()  # scheduled workshops, for attendance
 
 
 def load_view(session: Session, programme: Programme) -> View:
@@ -186,7 +189,7 @@ def load_view(session: Session, programme: Programme) -> View:
             .order_by(Es.id)
         ).tuples()
     )
-    return View(invitations, actions, hubs, prospects, escalations)
+    return View(invitations, actions, hubs, prospects, escalations, load_workshops(session))
 
 
 # --- the choices ------------------------------------------------------------------------------------------------
@@ -236,7 +239,20 @@ class Partners:
         for escalation in view.escalations:
             if escalation.status in ("open", "snoozed"):
                 found += self._memoised(("escalation", escalation.id), lambda e=escalation: self.acknowledging(e))
+        for workshop in view.workshops:
+            found += self._memoised(("attend", workshop.id, workshop.ends_at), lambda w=workshop: self.attending(w))
         return found
+
+    def attending(self, workshop: WorkshopView) -> Iterable[Happening]:
+        """Who came is settled as the workshop ends (from the answers then); a venue's sheet is imported after."""
+        delay = dt.timedelta(minutes=-1 if workshop.format == "teams" else 30)
+        yield Happening(
+            workshop.ends_at + delay,
+            f"attend:{workshop.wave_id}:{workshop.number}:{workshop.ends_at.isoformat()}",
+            "attended",
+            by=ORGANISER,
+            workshop_id=workshop.id,
+        )
 
     def replies(self, invitation: InvitationView) -> Iterable[Happening]:
         r = self._rng("reply", invitation.wave_id, invitation.number, invitation.email)
@@ -349,15 +365,15 @@ class Partners:
 # --- doing it ------------------------------------------------------------------------------------------------------
 
 
-class Outlook(Protocol):
-    """Where attendees answer: the Graph emulator."""
+class Outlook(Teams, Protocol):
+    """Where attendees answer and Teams records who came: the Graph emulator."""
 
     def set_response(
         self, mailbox: str, event_id: str, attendee_email: str, response: str, at: dt.datetime | None = None
     ) -> None: ...
 
 
-def apply(happening: Happening, session: Session, outlook: Outlook, organiser: str) -> bool:
+def apply(happening: Happening, session: Session, outlook: Outlook, organiser: str, seed: int = 1) -> bool:
     """Do it, if it still makes sense (an action not yet done, a hub still where it was, an escalation still
     open): True when something changed."""
     at, by = happening.at, happening.by
@@ -387,4 +403,7 @@ def apply(happening: Happening, session: Session, outlook: Outlook, organiser: s
     if happening.kind == "acknowledged":
         escalation = session.get(models.Escalation, happening.escalation_id)
         return escalation is not None and acknowledge_escalation(session, escalation, by=by, source=SOURCE, at=at)
+    if happening.kind == "attended":
+        assert happening.workshop_id is not None
+        return attend(seed, happening.workshop_id, session, outlook, organiser, at)
     raise ValueError(f"unknown happening {happening.kind!r}")

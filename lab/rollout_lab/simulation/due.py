@@ -86,6 +86,9 @@ def reasons_to_run(
     snapshot = as_loaded_at(observation.snapshot, as_of)
     replies, cancelled = pending_sync(snapshot, observation.events, programme, as_of)
     found: list[str] = []
+    collections = attendance_to_collect(snapshot, programme, as_of)
+    if collections:
+        found.append(f"{collections} Teams attendance reports to collect")
     if cancelled:
         found.append(f"{cancelled} workshops cancelled in Outlook")
     if replies and record_replies:
@@ -115,6 +118,25 @@ def reasons_to_run(
         if count:
             found.append(f"{count} {what}")
     return found
+
+
+def attendance_to_collect(snapshot: Snapshot, programme: Programme, as_of: dt.datetime) -> int:
+    """Online workshops the run would ask Teams about: ended, within the collection window, attendance not yet
+    known (rollout.attendance.teams.due_collections, on the snapshot)."""
+    today = as_of.astimezone(programme.tz).date()
+    window = dt.timedelta(days=programme.attendance.collect_for_days)
+    return sum(
+        1
+        for w in snapshot.workshops.values()
+        if w.format == "teams"
+        and w.status == "scheduled"
+        and w.event_id is not None
+        and w.ends_at <= as_of
+        and today <= w.starts_at.astimezone(programme.tz).date() + window
+        and w.id not in snapshot.attendance.known
+        and (wave := configured_wave(programme, w.wave_id)) is not None
+        and w.number not in wave.cancelled_workshops
+    )
 
 
 def pending_sync(

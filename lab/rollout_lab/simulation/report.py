@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rollout.attendance.figures import load_figures
 from rollout.config.schema import Programme
 from rollout.db import models
 from rollout.planning.status import past_due
@@ -75,6 +76,7 @@ class Month:
 COLUMN_OF_PURPOSE = {
     "reminder": "reminders",
     "follow_up": "follow-ups",
+    "missed_workshop": "follow-ups",
     "action_reminder": "action chases",
     "action_overdue": "action chases",
     "escalation": "escalations",
@@ -125,6 +127,7 @@ class Totals:
     happenings: Counter[str]
     check: DeliveryCheck
     seconds: float = 0.0
+    attendance: dict[str, int] = field(default_factory=dict)  # attendance_totals()
 
 
 def totals(
@@ -214,6 +217,41 @@ def totals(
         digest_weeks=kinds["digest"],
         happenings=happenings,
         check=check,
+        attendance=attendance_totals(session, programme, runs),
+    )
+
+
+def attendance_totals(session: Session, programme: Programme, runs: list[RunRecord]) -> dict[str, int]:
+    """Attendance over every workshop held: the figures, how they were recorded, and what was left to resolve."""
+    At, Co, Um = models.Attendance, models.AttendanceCollection, models.UnmatchedAttendee
+    until = max((r.as_of for r in runs), default=dt.datetime.now(dt.UTC))
+    figures = load_figures(session, programme, until)
+    t = figures.totals()
+    found = {
+        "workshops": len(figures.workshops),
+        "known": sum(1 for w in figures.workshops if w.known),
+        "invited": t.invited,
+        "accepted": t.accepted,
+        "attended": t.attended,
+        "no_shows": t.no_shows,
+        "repeat_no_shows": len(figures.repeat_no_shows),
+        "unmatched": int(session.scalar(select(func.count()).select_from(Um)) or 0),
+    }
+    for source, n in session.execute(select(At.source, func.count()).group_by(At.source)).tuples():
+        found[f"recorded_{source}"] = int(n)
+    for status, n in session.execute(select(Co.status, func.count()).group_by(Co.status)).tuples():
+        found[f"reports_{status}"] = int(n)
+    return found
+
+
+def attendance_line(a: dict[str, int]) -> str:
+    return (
+        f"attendance: {a.get('workshops', 0)} workshops held ({a.get('known', 0)} with attendance known: "
+        f"{a.get('reports_collected', 0)} Teams reports collected, {a.get('reports_gave_up', 0)} given up); "
+        f"invited {n(a.get('invited', 0))}, accepted {n(a.get('accepted', 0))}, attended {n(a.get('attended', 0))}, "
+        f"no-shows {n(a.get('no_shows', 0))}, repeat no-shows {n(a.get('repeat_no_shows', 0))}; "
+        f"recorded from Teams {n(a.get('recorded_teams', 0))}, sign-in sheets {n(a.get('recorded_import', 0))}; "
+        f"unmatched Teams attendees {n(a.get('unmatched', 0))}"
     )
 
 
@@ -241,7 +279,8 @@ def render_totals(t: Totals, programme: Programme) -> list[str]:
         f"none {n(no_answer)} (replies are read once a workshop is within {horizon} days)",
         f"reminders: {n(e['please reply'] + e['see you there'])} (please reply {n(e['please reply'])}, "
         f"see you there {n(e['see you there'])})",
-        f"follow-ups: {n(e['follow_up'])}",
+        f"follow-ups: {n(e['follow_up'])}, sorry we missed you: {n(e['missed_workshop'])}",
+        attendance_line(t.attendance),
         f"action reminders: {n(e['action_reminder'])}, overdue notices: {n(e['action_overdue'])}",
         f"actions: {n(t.actions['created'])} created: {n(t.actions['done on time'])} done on time, "
         f"{n(t.actions['done late'])} done late, {n(t.actions['still open'])} still open at the end",

@@ -176,7 +176,7 @@ class Simulation:
             with unit_of_work(self.world.sessions) as session:
                 for happening in today:
                     self.world.clock.now = happening.at
-                    if apply(happening, session, self.world.emulator, self.world.organiser):
+                    if apply(happening, session, self.world.emulator, self.world.organiser, self.partners.seed):
                         self.happened[happening.kind] += 1
                         self._month_happened[happening.kind] += 1
                         database_changed |= happening.kind != "reply"  # a reply goes to Outlook only
