@@ -258,7 +258,7 @@ def snapshot_queries(as_of: dt.datetime) -> SnapshotQueries:
 
 
 def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
-    """Nine SELECTs, whatever the size of the programme.
+    """Nine SELECTs (and two for attendance, rollout.attendance.known), whatever the size of the programme.
 
     They run on the session's connection (in its transaction) as Core statements: the rows are plain column tuples,
     so the ORM's result machinery has nothing to do and is skipped. Pending ORM changes are flushed first, as

@@ -68,6 +68,10 @@ def test_runs_are_named_and_tagged_by_day_and_publish_a_summary(timeline: Timeli
     assert "| Follow-up actions created | 3 |" in markdown
     assert "| Messages queued | follow-ups 3 |" in markdown
     assert "sent 3, failed 0" in markdown
+    # Workshop 1 (Teams) has ended: its report is asked for (the emulator has none: nobody joined).
+    assert "| Teams attendance | 0 collected, 1 waiting for a report, 0 given up |" in markdown
+    assert "## Attendance" in markdown
+    assert "| wave-1 #1 Introduction to the approach | 2022-10-18 | not yet |" in markdown
 
 
 def test_rollout_reconcile_runs_the_flow_for_a_date(timeline: Timeline, run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,20 @@ MONDAYS = sum(1 for day in Window(FIRST, LAST).each_day() if day.weekday() == 0)
 DIGEST_RECIPIENTS = 12  # the programme manager and the eleven LCP leads
 
 
+# What two ways of running the same simulation must agree on.
+FIELDS = (
+    "emails",
+    "outbox",
+    "responses",
+    "actions",
+    "escalations",
+    "levels",
+    "hubs_by_stage",
+    "happenings",
+    "attendance",
+)
+
+
 def test_the_flows_run_the_programme_and_every_message_arrives_exactly_once(
     through_the_flows: tuple[Result, Ledger],
 ) -> None:
@@ -32,6 +46,10 @@ def test_the_flows_run_the_programme_and_every_message_arrives_exactly_once(
     assert totals.emails["digest"] == MONDAYS * DIGEST_RECIPIENTS
     assert totals.happenings["reply"] and totals.happenings["action_done"] and totals.happenings["hub_moved"]
     assert set(totals.outbox) <= {"sent", "dropped"}
+    a = totals.attendance  # workshops 1 (Teams), 2 and 3 (venues, sign-in sheets) have been held
+    assert a["workshops"] == a["known"] == 3 and a["reports_collected"] == 1
+    assert 0 < a["attended"] < a["invited"] and a["no_shows"] and a["recorded_teams"] and a["recorded_import"]
+    assert totals.emails["missed_workshop"] and totals.happenings["attended"] == 3
 
     assert check.intended == check.received == sum(ledger.values()) > 300
     assert (check.duplicates, check.lost, check.unexpected) == (0, 0, 0)
@@ -77,7 +95,7 @@ def test_the_same_seed_gives_the_same_programme_through_the_flows_or_their_steps
     for the flows.)"""
     (flows, flows_ledger), (steps, steps_ledger) = through_the_flows, directly
     assert flows_ledger == steps_ledger
-    for field in ("emails", "outbox", "responses", "actions", "escalations", "levels", "hubs_by_stage", "happenings"):
+    for field in FIELDS:
         assert getattr(flows.totals, field) == getattr(steps.totals, field), field
     assert flows.totals.runs == steps.totals.runs
 
@@ -100,7 +118,7 @@ def test_skipping_quiet_days_sends_exactly_what_daily_runs_send(
     assert daily.totals.runs["reconcile"] == Window(FIRST, LAST).days
     assert skipping.totals.runs["reconcile"] < daily.totals.runs["reconcile"] / 2
     assert skipping_ledger == daily_ledger
-    for field in ("emails", "outbox", "responses", "actions", "escalations", "levels", "hubs_by_stage", "happenings"):
+    for field in FIELDS:
         assert getattr(skipping.totals, field) == getattr(daily.totals, field), field
     assert [(m.label, m.emails, m.happenings) for m in skipping.months] == [
         (m.label, m.emails, m.happenings) for m in daily.months

@@ -98,7 +98,7 @@ def attend(seed: int, workshop_id: int, session: Session, teams: Teams, organise
         ]
         if r.random() < PHONE_GUEST:
             first.append({"name": "Guest (phone)", "email": None, "seconds": r.randrange(600, minutes)})
-        sessions = [first]
+        sessions = [first] if first else []  # a meeting nobody joined has no report
         if came and r.random() < REJOIN:
             name, address = came[r.randrange(len(came))]
             sessions.append([{"name": name, "email": address, "seconds": r.randrange(60, 900)}])
