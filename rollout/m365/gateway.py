@@ -240,9 +240,7 @@ class O365Gateway:
 
     def find_online_meeting(self, join_url: str) -> str | None:
         def find() -> str | None:
-            response = self._call(
-                "GET", f"{self._user}/onlineMeetings", params={"$filter": meeting_filter(join_url)}
-            )
+            response = self._call("GET", f"{self._user}/onlineMeetings", params={"$filter": meeting_filter(join_url)})
             return first_meeting_id(response.value())
 
         return self._run(find, "find_online_meeting")

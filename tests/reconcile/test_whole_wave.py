@@ -212,7 +212,23 @@ def expected_ledger(attendees: dict[int, list[str]], replies: list[Reply]) -> Co
         )
     expect_follow_ups_and_chases(expect)
     expect_escalations(expect)
+    decliners_hear_sorry(expected, attendees, replies)
     return expected
+
+
+def decliners_hear_sorry(expected: Counter[Entry], attendees: dict[int, list[str]], replies: list[Reply]) -> None:
+    """Partners who declined are never thanked for coming: they hear "Sorry you couldn't make it" instead of the
+    follow-up (with their organisation's actions, if it has any from that workshop). Nobody else's attendance is
+    known here (no Teams report, no sign-in sheet), so nobody is told they were missed."""
+    for number, dates in WORKSHOPS.items():
+        declined = {
+            e
+            for e in attendees[number]
+            if e not in LEADS.values() and answer_on(replies, number, e, dates.follow_up) == "declined"
+        }
+        for entry in [k for k in expected if k[1] in declined and k[2:] == ("follow-up", str(number))]:
+            del expected[entry]
+        expected.update((d(dates.follow_up), email, "missed (declined)", str(number)) for email in declined)
 
 
 def expect_follow_ups_and_chases(expect) -> None:  # type: ignore[no-untyped-def]
@@ -223,18 +239,6 @@ def expect_follow_ups_and_chases(expect) -> None:  # type: ignore[no-untyped-def
     expect(WORKSHOPS[3].follow_up, people(*hubs_and_prospective), "follow-up", "3")
     expect(WORKSHOPS[5].follow_up, people(*hubs_and_prospective), "follow-up", "5")
     expect(WORKSHOPS[6].follow_up, list(LEADS.values()), "follow-up", "6")
-    # Partners who declined are never thanked for coming: they hear "Sorry you couldn't make it" instead of the
-    # follow-up (with their organisation's actions, if it has any from that workshop). Nobody else's attendance is
-    # known here (no Teams report, no sign-in sheet), so nobody is told they were missed.
-    for number, dates in WORKSHOPS.items():
-        declined = {
-            e
-            for e in attendees[number]
-            if e not in LEADS.values() and answer_on(number, e, dates.follow_up) == "declined"
-        }
-        for entry in [k for k in expected if k[1] in declined and k[2:] == ("follow-up", str(number))]:
-            del expected[entry]
-        expect(dates.follow_up, sorted(declined), "missed (declined)", str(number))
 
     chase = {n: c for n, c in CHASES.items()}
     expect(chase[1].reminder, [LEADS["morley"], LEADS["woodsley-holt-park"]], "action reminder", chase[1].title)
