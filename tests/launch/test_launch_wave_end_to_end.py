@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -122,11 +123,14 @@ def test_a_partner_added_later_is_invited_and_nobody_else_hears_anything(
     after = {email: len(items) for email, items in emulator.mailboxes().items()}
     assert {e: n for e, n in after.items() if e != newcomer} == before
     # All-partner workshops 1, 2 and 6 and the health workshop 4.
-    assert sorted(item.subject.split(":")[0] for item in emulator.mailbox(newcomer)) == [
-        "Wave 1 workshop 1",
-        "Wave 1 workshop 2",
-        "Wave 1 workshop 4",
-        "Wave 1 workshop 6",
+    # Subjects say what and when: "Digital Health Hubs workshop: {title}, Tue 11 Oct 10:00".
+    subjects = [item.subject for item in emulator.mailbox(newcomer)]
+    assert all(re.fullmatch(r"Digital Health Hubs workshop: .+, \w{3} \d+ \w{3} \d\d:\d\d", s) for s in subjects)
+    assert sorted(s.split(": ", 1)[1].rsplit(", ", 1)[0] for s in subjects) == [
+        "Introduction to the approach",
+        "Launching the network and next steps",
+        "Motivating and signposting",
+        "Understanding community need",
     ]
     assert {item.kind for item in emulator.mailbox(newcomer)} == {"invitation"}
     assert len(emulator.events(ORGANISER)) == 6
