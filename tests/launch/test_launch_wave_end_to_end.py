@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from flows.launch_wave import launch_wave
+from rollout.config import load_programme
 from tests.conftest import CONFIG, SAMPLE_PARTNERS
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -45,7 +46,9 @@ def expected_attendees(number: int, rows: list[dict[str, str]]) -> set[str]:
 
 def events_by_workshop(emulator) -> dict[int, dict]:  # type: ignore[no-untyped-def]
     events = emulator.events(ORGANISER)
-    return {int(e["subject"].split("workshop ")[1].split(":")[0]): e for e in events}
+    # Subjects name the workshop by title ("Digital Health Hubs workshop: {title}, Tue 11 Oct 10:00").
+    numbers = {w.title: w.number for w in load_programme(CONFIG).workshops}
+    return {numbers[e["subject"].split(": ", 1)[1].rsplit(", ", 1)[0]]: e for e in events}
 
 
 def attendees(event: dict) -> set[str]:  # type: ignore[type-arg]
