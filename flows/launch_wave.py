@@ -8,14 +8,16 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, pause_flow_run
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput
+from prefect.runtime import flow_run
 
 from flows.arguments import as_is
 from flows.run_tags import tag_this_run
 from rollout.db.types import utcnow
 from rollout.outbound.delivery import DeliveryReport
-from tasks.artifacts import publish_wave_plan
+from rollout.programme.launch_report import LaunchOutcome, planned_changes
+from tasks.artifacts import publish_launch_outcome, publish_wave_plan
 from tasks.delivery import deliver_outbox
-from tasks.launch import persist_wave_plan, queue_invitations, record_approval
+from tasks.launch import persist_wave_plan, queue_invitations, read_launch_statuses, record_approval
 from tasks.programme import load_programme_file
 
 
@@ -25,7 +27,13 @@ class WaveApproval(RunInput):
     note: str = ""
 
 
-@flow(name="launch-wave", flow_run_name="{wave} · launch", log_prints=False)
+def launch_run_name() -> str:
+    """'wave-2 · launch', or 'wave-2 · launch (dry run)': a rehearsal never looks like the real thing in the UI."""
+    parameters = flow_run.parameters
+    return f"{parameters.get('wave')} · launch" + (" (dry run)" if parameters.get("dry_run") else "")
+
+
+@flow(name="launch-wave", flow_run_name=launch_run_name, log_prints=False)
 def launch_wave(
     wave: str,
     dry_run: bool = False,
@@ -41,9 +49,17 @@ def launch_wave(
     if as_of is not None and as_of.tzinfo is None:  # `-p as_of=2022-09-01` on a deployment run: the programme's time
         as_of = as_of.replace(tzinfo=ZoneInfo(programme.programme.timezone))
     now = as_of or utcnow()
-    tag_this_run(f"wave:{wave}", *(f"lcp:{lcp}" for lcp in programme.wave(wave).lcps))
+    tags = [f"wave:{wave}", *(f"lcp:{lcp}" for lcp in programme.wave(wave).lcps)]
+    tag_this_run(*tags, *(["dry-run"] if dry_run else []))
     launch = persist_wave_plan(as_is(programme), wave, now)
-    publish_wave_plan(as_is(launch), as_is(programme), dry_run)
+    publish_wave_plan(as_is(launch), as_is(programme))
+
+    def publish(state: str, by: str | None = None, at: dt.datetime | None = None, note: str = "") -> None:
+        """The launch artifact, rewritten at every turn: planned, waiting, then what happened."""
+        statuses = read_launch_statuses(as_is(launch)) if state == "sent" else None
+        outcome = LaunchOutcome(state, planned_changes(launch, statuses), by, at, note)
+        publish_launch_outcome(as_is(launch), as_is(outcome), as_is(programme))
+
     summary: dict[str, object] = {
         "wave": wave,
         "changes": len(launch.intents),
@@ -54,12 +70,15 @@ def launch_wave(
         logger.info(
             "dry run: %d calendar changes, %d invitations would be sent", len(launch.intents), launch.invitations
         )
+        publish("dry-run")
         return {**summary, "outcome": "dry run: nothing sent"}
     if not launch.intents:
         logger.info("every workshop event already matches the plan")
+        publish("no-changes")
     needs_approval = programme.programme.require_approval if require_approval is None else require_approval
     if needs_approval and launch.intents:
         question = f"Approve sending {launch.invitations} invitations for {programme.wave(wave).name}?"
+        publish("waiting")
         try:
             answer = pause_flow_run(
                 wait_for_input=WaveApproval.with_initial_data(description=question, approve=False),
@@ -68,11 +87,18 @@ def launch_wave(
             )
         except FlowPauseTimeout:
             logger.warning("not approved within %d s: nothing sent", approval_timeout_s)
+            publish("timed-out")
             return {**summary, "outcome": "approval timed out: nothing sent"}
         if not answer.approve:
             logger.warning("rejected by %s: nothing sent (%s)", answer.approved_by or "the approver", answer.note)
+            publish("rejected", answer.approved_by or "the approver", as_of or utcnow(), answer.note)
             return {**summary, "outcome": "rejected: nothing sent"}
-        record_approval(wave, answer.approved_by or "unnamed approver", as_of)
+        approved_by, approved_at, note = answer.approved_by or "unnamed approver", as_of or utcnow(), answer.note
+        record_approval(wave, approved_by, as_of)
+    else:
+        approved_by, approved_at, note = None, None, ""
     queued = queue_invitations(as_is(launch), as_of)
     report: DeliveryReport = deliver_outbox(as_is(programme), as_of)
+    if launch.intents:
+        publish("sent", approved_by, approved_at, note)
     return {**summary, "queued": len(queued), "outcome": report.summary()}

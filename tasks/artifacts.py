@@ -1,12 +1,21 @@
-"""Prefect artifacts: what ops and the programme manager read in the UI."""
+"""Prefect artifacts: what ops and the programme manager read in the UI.
+
+Each wave has two keyed artifacts, so a re-run adds a version under the same key and the UI shows the newest:
+`wave-2-plan` (the plan as one Markdown table) and `launch-wave-2` (what the launch did: written when the plan is
+ready, rewritten with the outcome at the end; never left saying "waiting" once the run has finished).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact
 
 from rollout.config import Programme
+from rollout.db.types import utcnow
 from rollout.programme.launch import LaunchPlan
+from rollout.programme.launch_report import LaunchOutcome, outcome_markdown, plan_markdown
 
 
 def artifact_key(*parts: str) -> str:
@@ -15,42 +24,29 @@ def artifact_key(*parts: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-")
 
 
+def launch_artifact_key(wave_id: str) -> str:
+    return artifact_key("launch", wave_id)
+
+
 @task(name="publish-wave-plan")
-def publish_wave_plan(launch: LaunchPlan, programme: Programme, dry_run: bool) -> None:
-    wave = launch.wave
-    rows = []
-    for w in launch.workshops:
-        slot = w.slot
-        rows.append(
-            {
-                "workshop": f"{slot.number}. {slot.title}",
-                "local date/time": f"{slot.start:%a %d %b %Y %H:%M}–{slot.end:%H:%M}"
-                + (" (cancelled)" if slot.cancelled else ""),
-                "where": slot.venue or "Teams",
-                "audience": w.audience,
-                **{lcp: w.invitees_per_lcp.get(lcp, 0) for lcp in wave.lcps},
-                "invitees": len(w.invitees),
-            }
-        )
-    create_table_artifact(
-        key=artifact_key(wave.id, "plan"),
-        table=rows,
-        description=f"{wave.name} plan: workshops at local time ({programme.programme.timezone}), invitees per LCP",
-    )
-    changes = (
-        "\n".join(
-            f"- {i.kind.replace('event.', '')} workshop event `{i.key}` for {len(i.recipients)} attendees"
-            for i in launch.intents
-        )
-        or "- nothing: every event already matches the plan"
-    )
-    mode = "**Dry run**: nothing will be sent." if dry_run else "These changes are queued for delivery."
+def publish_wave_plan(launch: LaunchPlan, programme: Programme) -> str:
+    key = artifact_key(launch.wave.id, "plan")
     create_markdown_artifact(
-        key=artifact_key(wave.id, "launch"),
-        markdown=(
-            f"# {wave.name} launch\n\n{wave.start} to {wave.end}; LCPs: {', '.join(wave.lcps)}\n\n"
-            f"{mode}\n\n## Calendar changes\n{changes}\n\n"
-            f"Invitations or updates to send: **{launch.invitations}**\n"
-        ),
-        description=f"{wave.name}: what launching sends",
+        key=key,
+        markdown=plan_markdown(launch, programme),
+        description=f"{launch.wave.name}: workshops at local time, who is invited, follow-up actions",
     )
+    return key
+
+
+@task(name="publish-launch-outcome")
+def publish_launch_outcome(
+    launch: LaunchPlan, outcome: LaunchOutcome, programme: Programme, at: dt.datetime | None = None
+) -> str:
+    key = launch_artifact_key(launch.wave.id)
+    create_markdown_artifact(
+        key=key,
+        markdown=outcome_markdown(launch, outcome, at or utcnow(), programme.programme.timezone),
+        description=f"{launch.wave.name} launch: {outcome.state}",
+    )
+    return key

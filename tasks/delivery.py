@@ -28,8 +28,9 @@ def deliver_outbox(programme: Programme, as_of: dt.datetime | None = None) -> De
 
     def on_progress(report: DeliveryReport, total: int) -> None:
         done = report.handled + report.retry_later
+        bar.total = total
         if total:
-            bar.show(100.0 * done / total)
+            bar.show(100.0 * done / total, progress_text(report, total))
         if done - last_logged[0] >= 25 or done == total:
             last_logged[0] = done
             logger.info("outbox: %d of %d: %s", done, total, report.summary())
@@ -39,11 +40,28 @@ def deliver_outbox(programme: Programme, as_of: dt.datetime | None = None) -> De
     except LeaseHeld as exc:
         logger.warning("%s; its run will deliver what is queued", exc)
         return DeliveryReport()
-    bar.finish()
+    bar.finish(progress_text(report, bar.total or report.handled + report.retry_later + report.waiting))
     logger.info("outbox delivered: %s", report.summary())
     for failure in report.failures:
         logger.error("not delivered: %s", failure)
     return report
+
+
+def progress_text(report: DeliveryReport, total: int) -> str:
+    """'48 of 180 messages sent (2 failed, 3 to retry)': counts a person can check against the outbox.
+
+    A message is one outbox row: an email, or one workshop's calendar invitation (however many people it invites)."""
+    others = [
+        f"{n} {word}"
+        for n, word in (
+            (report.failed, "failed"),
+            (report.retry_later, "to retry"),
+            (report.dropped, "dropped as out of date"),
+            (report.waiting, "waiting for their event"),
+        )
+        if n
+    ]
+    return f"{report.sent} of {total} messages sent" + (f" ({', '.join(others)})" if others else "")
 
 
 class _ProgressBar:
@@ -53,15 +71,16 @@ class _ProgressBar:
     def __init__(self) -> None:
         self.id: UUID | None = None
         self.shown = 0.0
+        self.total = 0
 
-    def show(self, percent: float) -> None:
+    def show(self, percent: float, text: str) -> None:
         if self.id is None:
-            self.id = cast(UUID, create_progress_artifact(progress=0.0, description="Outbox delivery"))
+            self.id = cast(UUID, create_progress_artifact(progress=0.0, description=f"Delivery: {text}"))
             self.shown = time.monotonic()
         elif time.monotonic() - self.shown >= PROGRESS_EVERY_S:
             self.shown = time.monotonic()
-            update_progress_artifact(self.id, progress=min(100.0, percent))
+            update_progress_artifact(self.id, progress=min(100.0, percent), description=f"Delivery: {text}")
 
-    def finish(self) -> None:
+    def finish(self, text: str) -> None:
         if self.id is not None:
-            update_progress_artifact(self.id, progress=100.0)
+            update_progress_artifact(self.id, progress=100.0, description=f"Delivery: {text}")

@@ -10,6 +10,7 @@ from rollout.config import Programme
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
 from rollout.programme.launch import LaunchPlan, prepare_launch, queue_launch
+from rollout.programme.launch_report import outbox_statuses
 from rollout.runtime import sessions
 
 
@@ -33,3 +34,11 @@ def record_approval(wave_id: str, approved_by: str, as_of: dt.datetime | None = 
     with unit_of_work(sessions()) as session:
         wave = session.get_one(models.Wave, wave_id)
         wave.approved_at, wave.approved_by = as_of or utcnow(), approved_by
+
+
+@task(name="read-launch-outcome")
+def read_launch_statuses(launch: LaunchPlan) -> dict[str, tuple[str, str | None]]:
+    """The outbox status of each event change this launch queued (sent, failed with its code, ...)."""
+    with sessions()() as session:
+        return outbox_statuses(session, [i.key for i in launch.intents])
+

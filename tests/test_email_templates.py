@@ -7,6 +7,7 @@ the programme config, so a context may be built from the pure core). The test fa
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
@@ -23,7 +24,10 @@ Context = Callable[[Programme], dict[str, Any]]
 def workshop_invitation(programme: Programme) -> dict[str, Any]:
     return {
         "programme_name": programme.programme.name,
+        "programme_short_name": programme.programme.subject_name,
         "number": 2,
+        "workshop_count": 6,
+        "when_short": "Tue 25 Oct 10:00",
         "wave_name": "Wave 1",
         "title": "Understanding community need",
         "when": "Tuesday 25 October 2022, 10:00–12:00 (UK time)",
@@ -120,3 +124,41 @@ def test_template_renders_with_its_sample_context(name: str, programme: Programm
     checker.feed(email.html)
     assert checker.stack == []
     assert "<script" not in email.html
+
+
+# The weekly digest's HTML draws charts and tables its text part writes as lines: its parts are checked in
+# tests/digest. Every other email says the same in both parts, word for word.
+SAME_WORDS = [name for name in template_names() if name != "weekly_digest"]
+
+
+def words(text: str) -> list[str]:
+    """What a reader reads, as words: links' addresses and punctuation dropped, case folded."""
+    text = re.sub(r"https?://\S+", " ", text)
+    return [w.casefold() for w in re.findall(r"[\w'’@.-]*\w", text)]
+
+
+class _Content(HTMLParser):
+    """The text of the email's content block (the layout's banner and footer left out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.parts: list[str] = []
+
+    def handle_comment(self, data: str) -> None:
+        self.inside = {" content ": True, " /content ": False}.get(data, self.inside)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.parts.append(data)
+
+
+@pytest.mark.parametrize("name", SAME_WORDS)
+def test_the_text_and_html_parts_say_the_same(name: str, programme: Programme) -> None:
+    email = render(name, **SAMPLE_CONTEXTS[name](programme))
+    content = _Content()
+    content.feed(email.html)
+    assert words("".join(content.parts)) == words(email.text)

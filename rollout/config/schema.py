@@ -100,12 +100,25 @@ class Holidays(Strict):
 
 class ProgrammeInfo(Strict):
     name: Name
+    # How subjects name the programme to partners ("Digital Health Hubs workshop: ..."); the name when unset.
+    short_name: Annotated[str, Field(min_length=1, max_length=40)] | None = None
     timezone: str
     time_label: Label | None = None  # how emails name local time, e.g. "UK time"; the zone name when unset
     holidays: Holidays
     organiser_mailbox: Email
     require_approval: bool = True
     managers: Annotated[list[Person], Field(min_length=1, max_length=MAX_ATTENDEES)]
+
+    @property
+    def subject_name(self) -> str:
+        return self.short_name or self.name
+
+    @field_validator("name", "short_name")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or "\n" in value):
+            raise ValueError("must be one line of text")
+        return value.strip() if value is not None else None
 
     @field_validator("timezone")
     @classmethod

@@ -34,6 +34,9 @@ from rollout.planning.status import (
 )
 
 RECENT = dt.timedelta(days=7)
+LONG_OVERDUE_DAYS = 60  # overdue longer than this: counted, no longer listed week after week
+RSVP_WINDOW = dt.timedelta(days=21)  # a next workshop this close with under half the replies needs attention
+LOW_REPLY_SHARE = 0.5
 COUNTERS_VERSION = 1
 NOTIFIED = {"hub_contact": "hub contact", "lcp_lead": "LCP lead", "programme_manager": "programme manager"}
 REASONS = {"no_progress": "no stage progress", "overdue_actions": "overdue actions"}
@@ -97,6 +100,10 @@ class Rsvp:
     def total(self) -> int:
         return self.accepted + self.tentative + self.declined + self.no_response
 
+    @property
+    def replied(self) -> int:
+        return self.total - self.no_response
+
     @classmethod
     def of(cls, invitations: Sequence[InvitationRow]) -> Rsvp:
         counts = Counter(i.response for i in invitations)
@@ -137,6 +144,7 @@ class StalledHub:
     limit_days: int | None  # the stage's stall_after_days
     no_progress_since: dt.date | None  # None: stalled for overdue actions only
     overdue_actions_since: dt.date | None
+    began_recently: bool = False  # the stall began in the last 7 days
 
     @property
     def why(self) -> str:
@@ -152,6 +160,10 @@ class StalledHub:
             reasons.append(f"overdue actions since {since.day} {since:%b}")
         return "; ".join(reasons)
 
+    @property
+    def new(self) -> bool:
+        return self.began_recently
+
 
 @dataclass(frozen=True)
 class OpenEscalation:
@@ -162,6 +174,8 @@ class OpenEscalation:
     level: int
     notified: str  # who the highest level reached ("nobody yet" at level 0)
     status: str  # "open", "acknowledged", "snoozed until 24 Oct 2022"
+    lcp_name: str = ""
+    opened_recently: bool = False  # opened in the last 7 days
 
 
 @dataclass(frozen=True)
@@ -203,6 +217,15 @@ class LcpFigures:
         return tuple(r.title for r in self.roles if r.partners == 0)
 
     @property
+    def recent_overdue(self) -> tuple[ActionLine, ...]:
+        """Overdue actions still worth listing by name; older ones are counted (`long_overdue`)."""
+        return tuple(a for a in self.overdue if a.days_overdue <= LONG_OVERDUE_DAYS)
+
+    @property
+    def long_overdue(self) -> int:
+        return len(self.overdue) - len(self.recent_overdue)
+
+    @property
     def has_activity(self) -> bool:
         return bool(self.partners.now or self.hubs.now or self.next_workshop or self.actions_done.now or self.overdue)
 
@@ -226,6 +249,60 @@ class WaveFigures:
     def launched(self) -> bool:
         return bool(self.workshops)
 
+    @property
+    def status_text(self) -> str:
+        """One phrase, never two that contradict ("finished" and "not launched yet")."""
+        ends, starts = _day(self.end), _day(self.start)
+        if not self.launched:
+            if self.state == "finished":
+                return f"ended {ends} without being launched"
+            if self.state == "running":
+                return f"started {starts}, not launched yet"
+            return f"starts {starts}, not launched yet"
+        held = f"{self.workshops_done.now} of {len(self.workshops)} workshops held"
+        if self.state == "finished":
+            return f"finished {ends}, {held}"
+        if self.state == "not started":
+            return f"starts {starts}, launched"
+        return f"running until {ends}, {held}"
+
+
+def _escalation_order(e: OpenEscalation) -> tuple[int, dt.date, str]:
+    return (-e.level, e.stalled_since, e.organisation.casefold())
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+@dataclass(frozen=True)
+class LowRsvp:
+    wave_name: str
+    title: str
+    when: str
+    invited: int
+    replied: int
+    accepted: int
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What the reader should act on this week, in the digest's scope; empty lists when all is well."""
+
+    new_stalls: tuple[tuple[str, StalledHub], ...]  # (LCP name, hub) stalls that began in the last 7 days
+    escalations: tuple[OpenEscalation, ...]  # opened this week, or at the programme manager's level
+    overdue_by_lcp: tuple[tuple[str, int, int], ...]  # (LCP name, overdue actions, of which long overdue)
+    role_gaps: tuple[tuple[str, tuple[str, ...]], ...]  # (LCP name, roles no partner plays), LCPs in a running wave
+    low_rsvps: tuple[LowRsvp, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new_stalls or self.escalations or self.overdue_by_lcp or self.role_gaps or self.low_rsvps)
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(n for _, n, _ in self.overdue_by_lcp)
+
 
 @dataclass(frozen=True)
 class Totals:
@@ -238,7 +315,8 @@ class Totals:
     actions_overdue: Count
     open_escalations: Count
     role_gaps: Count
-    invitations_sent: Count
+    people_invited: Count  # one per person per workshop whose calendar invitation went out
+    people_replied: Count  # of those, the ones who accepted, declined or answered tentatively
     messages_sent: Count
     messages_failed: Count
     messages_waiting: int  # pending or being sent
@@ -256,6 +334,7 @@ class Digest:
     waves: tuple[WaveFigures, ...]
     lcps: tuple[LcpFigures, ...]
     totals: Totals | None  # whole-programme digest only
+    attention: Attention
     attendance: AttendanceFigures | None = None  # recent workshops' attendance (rollout.attendance.figures)
 
     @property
@@ -299,7 +378,8 @@ class Digest:
                 "actions_overdue": t.actions_overdue.now,
                 "open_escalations": t.open_escalations.now,
                 "role_gaps": t.role_gaps.now,
-                "invitations_sent": t.invitations_sent.now,
+                "invitations_sent": t.people_invited.now,
+                "people_replied": t.people_replied.now,
                 "messages_sent": t.messages_sent.now,
                 "messages_failed": t.messages_failed.now,
             }
@@ -378,6 +458,27 @@ class _Computation:
             waves=waves,
             lcps=lcps,
             totals=self.totals(lcps, waves) if scope is None else None,
+            attention=self.attention(lcps, waves),
+        )
+
+    def attention(self, lcps: Sequence[LcpFigures], waves: Sequence[WaveFigures]) -> Attention:
+        running = {name for w in waves if w.state == "running" for name in w.lcp_names}
+        top = NOTIFIED["programme_manager"]
+        escalations = [e for lcp in lcps for e in lcp.escalations if e.opened_recently or e.notified == top]
+        low = [
+            LowRsvp(w.name, w.next_workshop.title, w.next_workshop.when, w.rsvp.total, w.rsvp.replied, w.rsvp.accepted)
+            for w in waves
+            if w.next_workshop
+            and w.next_workshop.starts_at - self.week.as_of <= RSVP_WINDOW
+            and w.rsvp.total
+            and w.rsvp.replied < LOW_REPLY_SHARE * w.rsvp.total
+        ]
+        return Attention(
+            new_stalls=tuple((lcp.name, s) for lcp in lcps for s in lcp.stalled if s.new),
+            escalations=tuple(sorted(escalations, key=_escalation_order)),
+            overdue_by_lcp=tuple((lcp.name, len(lcp.overdue), lcp.long_overdue) for lcp in lcps if lcp.overdue),
+            role_gaps=tuple((lcp.name, lcp.gaps) for lcp in lcps if lcp.gaps and lcp.name in running),
+            low_rsvps=tuple(low),
         )
 
     # -- waves and workshops ------------------------------------------------------------------------------------
@@ -505,6 +606,10 @@ class _Computation:
         hub = self.hubs.get(hub_id)
         return self.orgs.get(hub.organisation_id) if hub else None
 
+    def lcp_name_of_hub(self, hub_id: int) -> str:
+        hub = self.hubs.get(hub_id)
+        return self.programme.lcp(hub.lcp_id).name if hub else ""
+
     def hub_name(self, hub_id: int) -> str:
         org = self.org_of_hub(hub_id)
         return org.name if org else f"hub {hub_id}"
@@ -513,7 +618,7 @@ class _Computation:
         return tuple(
             HubMove(self.hub_name(c.hub_id), c.from_stage, c.to_stage, self.local_date(c.changed_at), c.changed_by)
             for c in self.state.recent_stage_changes
-            if c.hub_id in hub_ids and self.recent(c.changed_at)
+            if c.hub_id in hub_ids and self.recent(c.changed_at) and c.source != "import"
         )
 
     def stalled(self, hubs: Sequence[HubRow], actions: Sequence[ActionRow]) -> tuple[StalledHub, ...]:
@@ -537,6 +642,7 @@ class _Computation:
                     stage.stall_after_days if stage else None,
                     stalls.get(NO_PROGRESS),
                     stalls.get(OVERDUE_ACTIONS),
+                    min(stalls.values()) > self.today - RECENT,
                 )
             )
         return tuple(sorted(result, key=lambda s: (-s.days_at_stage, s.organisation.casefold())))
@@ -560,6 +666,8 @@ class _Computation:
                     level=e.level,
                     notified=notified,
                     status=status,
+                    lcp_name=self.lcp_name_of_hub(e.hub_id),
+                    opened_recently=self.recent(e.created_at),
                 )
             )
         return tuple(sorted(result, key=lambda e: (-e.level, e.stalled_since, e.organisation.casefold())))
@@ -577,6 +685,7 @@ class _Computation:
         stages = Counter(h.stage for h in self.state.hubs)
         sent_events = {w.id for w in self.state.workshops if w.event_created}
         messages = self.state.messages
+        invited = [i for i in self.state.invitations if i.workshop_id in sent_events]
         return Totals(
             partners=self.count(sum(lcp.partners.now for lcp in lcps), *path, "partners"),
             active_contacts=sum(o.active_contacts for o in self.state.organisations),
@@ -587,9 +696,8 @@ class _Computation:
             actions_overdue=self.count(sum(lcp.actions_overdue.now for lcp in lcps), *path, "actions_overdue"),
             open_escalations=self.count(sum(lcp.open_escalations.now for lcp in lcps), *path, "open_escalations"),
             role_gaps=self.count(sum(lcp.role_gaps.now for lcp in lcps), *path, "role_gaps"),
-            invitations_sent=self.count(
-                sum(1 for i in self.state.invitations if i.workshop_id in sent_events), *path, "invitations_sent"
-            ),
+            people_invited=self.count(len(invited), *path, "invitations_sent"),
+            people_replied=self.count(sum(1 for i in invited if i.response != "none"), *path, "people_replied"),
             messages_sent=self.count(messages.get("sent", 0), *path, "messages_sent"),
             messages_failed=self.count(messages.get("failed", 0), *path, "messages_failed"),
             messages_waiting=messages.get("pending", 0) + messages.get("sending", 0),

@@ -47,6 +47,7 @@ class StageChangeRow:
     to_stage: int
     changed_at: dt.datetime
     changed_by: str
+    source: str  # import | cli | checkin: an import records where a hub already was, not a move
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class EscalationRow:
     level: int
     status: str  # open | acknowledged | snoozed  (closed ones are not loaded)
     snoozed_until: dt.date | None
+    created_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ def load_state(session: Session, lcp_ids: Collection[str], changes_since: dt.dat
         ).tuples()
     )
     changes = tuple(
-        StageChangeRow(c.hub_id, c.from_stage, c.to_stage, c.changed_at, c.changed_by)
+        StageChangeRow(c.hub_id, c.from_stage, c.to_stage, c.changed_at, c.changed_by, c.source)
         for c in session.scalars(
             select(models.HubStageChange)
             .where(models.HubStageChange.changed_at > changes_since)
@@ -190,7 +192,7 @@ def load_state(session: Session, lcp_ids: Collection[str], changes_since: dt.dat
         for a in session.scalars(select(models.Action).order_by(models.Action.due_date, models.Action.id))
     )
     escalations = tuple(
-        EscalationRow(e.id, e.hub_id, e.reason, e.stalled_since, e.level, e.status, e.snoozed_until)
+        EscalationRow(e.id, e.hub_id, e.reason, e.stalled_since, e.level, e.status, e.snoozed_until, e.created_at)
         for e in session.scalars(
             select(models.Escalation)
             .where(models.Escalation.status != "closed")

@@ -41,6 +41,12 @@ def local_when(start: dt.datetime, end: dt.datetime, timezone: str, label: str |
     return f"{long_date(first)}, {first:%H:%M}–{last:%H:%M} ({label or timezone})"
 
 
+def short_when(start: dt.datetime, timezone: str) -> str:
+    """'Tue 15 Nov 10:00': a workshop's local start, short enough for a subject line."""
+    local = start.astimezone(ZoneInfo(timezone))
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
 def long_date(value: dt.date | dt.datetime) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollout.config.schema import Programme, Wave
-from rollout.outbound.emails import local_when, render
+from rollout.outbound.emails import local_when, render, short_when
 from rollout.outbound.gateway import EventSpec, Recipient
 from rollout.outbound.intents import Intent, event_payload
 from rollout.planning.wave_plan import PlannedWorkshop
@@ -34,8 +34,11 @@ def workshop_event(planned: PlannedWorkshop, wave: Wave, programme: Programme) -
     rendered = render(
         "workshop_invitation",
         programme_name=info.name,
+        programme_short_name=info.subject_name,
         wave_name=wave.name,
         number=slot.number,
+        workshop_count=len(programme.workshops),
+        when_short=short_when(slot.start, info.timezone),
         title=slot.title,
         when=local_when(slot.start, slot.end, info.timezone, info.time_label),
         where=where,

@@ -52,6 +52,7 @@ class ChangeReport:
 class QueueReport:
     queued: Queued = field(default_factory=Queued)
     notices: list[str] = field(default_factory=list)  # "escalation #3 level 2 (lcp_lead)"
+    deferred: list[str] = field(default_factory=list)  # lead levels left for the next day's email
     superseded: int = 0
 
 
@@ -152,7 +153,13 @@ def queue_outgoing(session: Session, outgoing: Outgoing, at: dt.datetime) -> Que
     """Record the escalation levels reached, queue every message not queued before, and drop queued messages that
     are no longer due."""
     report = QueueReport()
-    if outgoing.notices:
+    # A lead's email for today is already queued: a lead level reached since then waits for tomorrow's email
+    # (one email a day), so its notice is not recorded now and tomorrow's run decides it again.
+    lead_keys = existing_keys(session, (n.key for n in outgoing.notices if n.sent_to == "lcp_lead"))
+    deferred = [n for n in outgoing.notices if n.sent_to == "lcp_lead" and n.key in lead_keys]
+    notices = [n for n in outgoing.notices if n not in deferred]
+    report.deferred = [f"escalation #{n.escalation_id} level {n.level} (lcp_lead): tomorrow's email" for n in deferred]
+    if notices:
         session.execute(
             _insert(session, models.EscalationNotice).on_conflict_do_nothing(index_elements=["escalation_id", "level"]),
             [
@@ -163,18 +170,18 @@ def queue_outgoing(session: Session, outgoing: Outgoing, at: dt.datetime) -> Que
                     "message_key": n.key,
                     "created_at": at,
                 }
-                for n in outgoing.notices
+                for n in notices
             ],
         )
         levels: dict[int, int] = {}
-        for notice in outgoing.notices:
+        for notice in notices:
             levels[notice.escalation_id] = max(levels.get(notice.escalation_id, 0), notice.level)
             report.notices.append(f"escalation #{notice.escalation_id} level {notice.level} ({notice.sent_to})")
         for chunk in _chunks(sorted(levels)):
             for escalation in session.scalars(select(models.Escalation).where(models.Escalation.id.in_(list(chunk)))):
                 escalation.level = max(escalation.level, levels[escalation.id])
 
-    report.queued = enqueue_new(session, outgoing.all_messages, at)
+    report.queued = enqueue_new(session, [*outgoing.messages, *(m for n in notices for m in n.messages)], at)
 
     reasons = {s.outbox_id: s.why for s in outgoing.superseded}
     for chunk in _chunks(sorted(reasons)):

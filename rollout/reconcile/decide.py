@@ -99,8 +99,16 @@ def _unwanted(
         return None if action is not None and action.status == "open" else "superseded: the action is done"
     if row.purpose != "escalation":
         return None if row.key in wanted else "superseded: no longer due"
+    if keys.is_lead_escalations(row.key):
+        # A lead's daily email covers several stalls: it is still worth sending while one of them is live.
+        covered = [e for e in escalations.values() if row.key in e.notice_keys]
+        live = [e for e in covered if _escalation_unwanted(e, today) is None]
+        return None if live else "superseded: every stall it reports is resolved, acknowledged or snoozed"
     escalation_id = keys.escalation_id_of(row.key)
-    escalation = escalations.get(escalation_id) if escalation_id is not None else None
+    return _escalation_unwanted(escalations.get(escalation_id) if escalation_id is not None else None, today)
+
+
+def _escalation_unwanted(escalation: EscalationRow | None, today: dt.date) -> str | None:
     if escalation is None or escalation.status == "closed":
         return "superseded: the stall is resolved"
     if escalation.status == "acknowledged":

@@ -1,5 +1,8 @@
 """Follow-ups: on the first working day after a workshop, the actions it sets, one per owner. Pure.
 
+Each email carries the recipient's reply to that workshop's invitation (`response`: accepted, tentative, declined,
+none, or not_invited), so it thanks those who accepted and catches up those who declined or never replied.
+
 Owners by the action's rule: `lcp_lead`, one per LCP of the wave, owned by its lead; `each_partner`, one per
 organisation invited to that workshop in that LCP; `each_hub`, one per hub or prospective-hub organisation of
 that LCP. Due dates come from the planner. The window for an action runs from the follow-up day until its due
@@ -133,6 +136,7 @@ def follow_up_messages(snapshot: Snapshot, programme: Programme, now: dt.datetim
             if action.status == "open" and clock.today < action.due_date:
                 by_owner[(action.lcp_id, action.organisation_id)].append(action)
         about = workshop_context(workshop, programme)
+        replies = {i.email.lower(): i.response for i in snapshot.invitations_by_workshop.get(workshop.id, [])}
         for (lcp_id, organisation_id), actions in sorted(by_owner.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
             actions.sort(key=lambda a: (a.due_date, a.id))
             organisation = snapshot.organisations.get(organisation_id) if organisation_id else None
@@ -151,6 +155,9 @@ def follow_up_messages(snapshot: Snapshot, programme: Programme, now: dt.datetim
                         "organisation_id": organisation_id,
                         "organisation": organisation.name if organisation else None,
                         "hub_id": hub.id if hub else None,
+                        # Until attendance is known the wording follows the reply: it thanks those who said yes,
+                        # and catches up those who did not come.
+                        "response": replies.get(to.email.lower(), "not_invited"),
                         "actions": [action_context(a, snapshot) for a in actions],
                     },
                     wave_id=workshop.wave_id,

@@ -8,7 +8,8 @@
 | `follow-up:{wave}:workshop-{n}:{lcp}:org-{id}:{email}` | contact of an organisation given actions |
 | `action-reminder:{action_id}:due-{YYYY-MM-DD}:{email}` | owner contact, per action and due date |
 | `action-overdue:{action_id}:{email}` | owner contact, per action |
-| `escalation:{escalation_id}:level-{n}:{email}` | person on that level's audience, per stall |
+| `escalation:{escalation_id}:level-{n}:{email}` | person on that level's audience, per stall (hub contacts, managers) |
+| `escalations:lead:{YYYY-MM-DD}:{email}` | LCP lead, per day: all their hubs whose lead level is due that day |
 | `action:{wave}:workshop-{n}:{index}:{lcp}:lead` / `...:org-{id}` | Action.key: one action per owner |
 
 The workshop's date is in reminder keys, so a moved workshop gets its reminder for the new date and the old one
@@ -68,6 +69,14 @@ def escalation_level(escalation_id: int, level: int) -> str:
 
 def escalation(escalation_id: int, level: int, email: str) -> str:
     return bounded(escalation_level(escalation_id, level), email)
+
+
+def lead_escalations(day: dt.date, email: str) -> str:
+    return bounded(f"escalations:lead:{day.isoformat()}", email)
+
+
+def is_lead_escalations(key: str) -> bool:
+    return key.startswith("escalations:lead:")
 
 
 def escalation_id_of(key: str) -> int | None:

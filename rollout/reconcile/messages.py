@@ -14,7 +14,7 @@ from typing import Any
 
 from rollout.checkin.email_links import with_checkin_links
 from rollout.config.schema import Lcp, Programme
-from rollout.outbound.emails import local_when, long_date, render
+from rollout.outbound.emails import local_when, long_date, render, short_when
 from rollout.outbound.gateway import MailSpec, Recipient
 from rollout.outbound.intents import Intent, mail_payload
 from rollout.reconcile.state import ActionRow, Snapshot, WorkshopRow
@@ -67,6 +67,7 @@ class Message:
 def base_context(programme: Programme, to: Person) -> dict[str, Any]:
     return {
         "programme_name": programme.programme.name,
+        "programme_short_name": programme.programme.subject_name,
         "recipient_name": to.name,
         "recipient_email": to.email,
         "contact_id": to.contact_id,
@@ -83,6 +84,7 @@ def workshop_context(workshop: WorkshopRow, programme: Programme) -> dict[str, A
         "number": workshop.number,
         "title": workshop.title,
         "when": local_when(workshop.starts_at, workshop.ends_at, info.timezone, info.time_label),
+        "when_short": short_when(workshop.starts_at, info.timezone),
         "where": workshop.venue or TEAMS,
         "online": workshop.format == "teams",
     }

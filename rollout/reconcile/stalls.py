@@ -3,6 +3,11 @@
 Which hubs are stalled, since when and why (`no_progress`, `overdue_actions`; only once the hub's LCP's wave has
 started) is rollout.planning.status's StallRule, the one definition the digest and `rollout hubs list` use too.
 
+An LCP lead gets ONE email a day listing every stalled hub of theirs whose lead level is due that day (each with
+its contacts' names and addresses and what is overdue), under the key `escalations:lead:{day}:{email}`. A lead level
+falling due later the same day, after that email was queued, is not recorded (queue_outgoing) and goes in the next
+day's email.
+
 Each stall is one Escalation row (unique per hub, reason and start). Level n of `escalation.levels` is due
 `after_days` after the stall began; it is sent once (EscalationNotice is unique per level), on working days only
 (a level falling on a weekend or bank holiday goes out on the next working day), never while acknowledged or
@@ -136,6 +141,7 @@ def escalation_notices(snapshot: Snapshot, programme: Programme, now: dt.datetim
     stalls = current_stalls(snapshot, programme, clock.today)
     levels = programme.escalation.levels
     notices: list[Notice] = []
+    for_leads: dict[str, list[tuple[int, int, dict[str, Any]]]] = {}  # lead email -> (escalation id, level, about)
     for escalation in snapshot.active_escalations:
         if escalation.status == "acknowledged":
             continue
@@ -153,6 +159,10 @@ def escalation_notices(snapshot: Snapshot, programme: Programme, now: dt.datetim
                 continue
             base = keys.escalation_level(escalation.id, number)
             about = _escalation_context(escalation, hub, number, snapshot, programme, clock)
+            if level.to == "lcp_lead":
+                for lead in leads_of(programme, about["lcp_id"]):
+                    for_leads.setdefault(lead.email, []).append((escalation.id, number, about))
+                continue
             messages = tuple(
                 Message(
                     key=keys.escalation(escalation.id, number, to.email),
@@ -165,7 +175,27 @@ def escalation_notices(snapshot: Snapshot, programme: Programme, now: dt.datetim
                 for to in _audience(level.to, hub, snapshot, programme)
             )
             notices.append(Notice(escalation.id, number, level.to, base, messages))
-    return notices
+    for email, items in sorted(for_leads.items()):
+        message = _lead_message(email, items, programme, clock)
+        notices += [Notice(i, n, "lcp_lead", message.key, (message,)) for i, n, _ in items]
+    return sorted(notices, key=lambda n: (n.escalation_id, n.level))
+
+
+def _lead_message(
+    email: str, items: list[tuple[int, int, dict[str, Any]]], programme: Programme, clock: Clock
+) -> Message:
+    """The lead's one email of the day: every hub of theirs whose lead level is due, most overdue first."""
+    hubs = sorted((about for _, _, about in items), key=lambda a: (a["stalled_since"], a["hub_name"].casefold()))
+    lead = next(p for p in leads_of(programme, hubs[0]["lcp_id"]) if p.email == email)
+    lcp_names = sorted({a["lcp_name"] for a in hubs})
+    return Message(
+        key=keys.lead_escalations(clock.today, email),
+        purpose="escalation",
+        template="escalation_lead",
+        to=lead,
+        context={**base_context(programme, lead), "lcp_name": " and ".join(lcp_names), "hubs": hubs},
+        lcp_id=hubs[0]["lcp_id"] if len(lcp_names) == 1 else None,
+    )
 
 
 def _audience(to: str, hub: HubRow, snapshot: Snapshot, programme: Programme) -> list[Person]:
@@ -209,6 +239,8 @@ def _escalation_context(
         "stage_since_text": long_date(hub.stage_since.astimezone(clock.tz)),
         "stall_after_days": stage.stall_after_days if stage else None,
         "overdue_actions": [action_context(a, snapshot) for a in overdue],
+        # Who to contact: the lead's email names them (the hub's own emails went to these addresses).
+        "contacts": [{"name": p.name, "email": p.email} for p in organisation_people(snapshot, organisation.id)],
         "next_level_audience": AUDIENCE_WORDS[following.to] if following else None,
         "next_level_from_text": long_date(next_day) if next_day else None,
     }

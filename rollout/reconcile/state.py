@@ -104,6 +104,7 @@ class EscalationRow:
     status: str  # open | acknowledged | snoozed | closed
     snoozed_until: dt.date | None
     notified: frozenset[int] = frozenset()  # levels already notified
+    notice_keys: frozenset[str] = frozenset()  # the outbox keys its notices were sent under
 
     @property
     def active(self) -> bool:
@@ -190,7 +191,7 @@ class SnapshotQueries:
     contacts: Select[Any]
     hubs: Select[Any]
     actions: Select[Any]
-    notices: Select[Any]  # (escalation id, level) notified, of escalations not closed
+    notices: Select[Any]  # (escalation id, level, message key) notified, of escalations not closed
     escalations: Select[Any]
     pending: Select[Any]
 
@@ -249,7 +250,9 @@ def snapshot_queries(as_of: dt.datetime) -> SnapshotQueries:
             .where(or_(Ac.status == "open", Ac.workshop_id.in_(recent)))
             .order_by(Ac.id)
         ),
-        notices=select(Nt.escalation_id, Nt.level).join(Es, Es.id == Nt.escalation_id).where(Es.status != "closed"),
+        notices=select(Nt.escalation_id, Nt.level, Nt.message_key)
+        .join(Es, Es.id == Nt.escalation_id)
+        .where(Es.status != "closed"),
         escalations=select(
             Es.id, Es.hub_id, Es.reason, Es.stalled_since, Es.level, Es.status, Es.snoozed_until
         ).order_by(Es.id),
@@ -280,10 +283,22 @@ def load_snapshot(session: Session, as_of: dt.datetime) -> Snapshot:
         hubs = {t[0]: HubRow(*t) for t in rows(q.hubs)}
         actions = {t[0]: ActionRow(*t) for t in rows(q.actions)}
         notified: dict[int, set[int]] = defaultdict(set)
-        for escalation_id, level in rows(q.notices):
+        notice_keys: dict[int, set[str]] = defaultdict(set)
+        for escalation_id, level, message_key in rows(q.notices):
             notified[escalation_id].add(level)
+            notice_keys[escalation_id].add(message_key)
         escalations = tuple(
-            EscalationRow(id_, hub_id, reason, since, level, status, snoozed_until, frozenset(notified.get(id_, ())))
+            EscalationRow(
+                id_,
+                hub_id,
+                reason,
+                since,
+                level,
+                status,
+                snoozed_until,
+                frozenset(notified.get(id_, ())),
+                frozenset(notice_keys.get(id_, ())),
+            )
             for id_, hub_id, reason, since, level, status, snoozed_until in rows(q.escalations)
         )
         pending = tuple(PendingMessage(*t) for t in rows(q.pending))

@@ -52,7 +52,7 @@ def test_attendee_no_show_and_decliner_each_get_the_right_email(programme: Progr
     got = after_workshop(world, programme)
 
     assert got[ids["Came"]].template == "follow_up_actions"
-    assert "Thank you for coming to workshop 2" in text_of(got[ids["Came"]])
+    assert "Thank you for coming to the Digital Health Hubs workshop Workshop 2" in text_of(got[ids["Came"]])
 
     missed = got[ids["Missed"]]
     assert missed.template == "missed_workshop" and missed.purpose == "missed_workshop"

@@ -50,7 +50,8 @@ def test_programme_totals_compare_with_last_weeks_digest(digest: Digest) -> None
     assert t.actions_overdue == Count(2, 0)
     assert t.open_escalations == Count(1, 1)
     assert t.role_gaps == Count(1 + 0 + 6 + 6 * 8, 57)  # central 1, morley 0, woodsley and 8 later LCPs 6 each
-    assert t.invitations_sent == Count(6, 0)
+    assert t.people_invited == Count(6, 0)  # people, one per workshop: the 6 on workshop 2's event
+    assert t.people_replied == Count(4)  # accepted, tentative, declined, accepted; last week's counters lack it
     assert t.messages_sent == Count(3, 1)
     assert t.messages_failed == Count(1, 1)
     assert (t.messages_waiting, t.messages_dropped) == (1, 0)

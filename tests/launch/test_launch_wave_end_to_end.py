@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from flows.launch_wave import launch_wave
+from rollout.config import load_programme
 from tests.conftest import CONFIG, SAMPLE_PARTNERS
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -44,7 +46,9 @@ def expected_attendees(number: int, rows: list[dict[str, str]]) -> set[str]:
 
 def events_by_workshop(emulator) -> dict[int, dict]:  # type: ignore[no-untyped-def]
     events = emulator.events(ORGANISER)
-    return {int(e["subject"].split("workshop ")[1].split(":")[0]): e for e in events}
+    # Subjects name the workshop by title ("Digital Health Hubs workshop: {title}, Tue 11 Oct 10:00").
+    numbers = {w.title: w.number for w in load_programme(CONFIG).workshops}
+    return {numbers[e["subject"].split(": ", 1)[1].rsplit(", ", 1)[0]]: e for e in events}
 
 
 def attendees(event: dict) -> set[str]:  # type: ignore[type-arg]
@@ -122,11 +126,14 @@ def test_a_partner_added_later_is_invited_and_nobody_else_hears_anything(
     after = {email: len(items) for email, items in emulator.mailboxes().items()}
     assert {e: n for e, n in after.items() if e != newcomer} == before
     # All-partner workshops 1, 2 and 6 and the health workshop 4.
-    assert sorted(item.subject.split(":")[0] for item in emulator.mailbox(newcomer)) == [
-        "Wave 1 workshop 1",
-        "Wave 1 workshop 2",
-        "Wave 1 workshop 4",
-        "Wave 1 workshop 6",
+    # Subjects say what and when: "Digital Health Hubs workshop: {title}, Tue 11 Oct 10:00".
+    subjects = [item.subject for item in emulator.mailbox(newcomer)]
+    assert all(re.fullmatch(r"Digital Health Hubs workshop: .+, \w{3} \d+ \w{3} \d\d:\d\d", s) for s in subjects)
+    assert sorted(s.split(": ", 1)[1].rsplit(", ", 1)[0] for s in subjects) == [
+        "Introduction to the approach",
+        "Launching the network and next steps",
+        "Motivating and signposting",
+        "Understanding community need",
     ]
     assert {item.kind for item in emulator.mailbox(newcomer)} == {"invitation"}
     assert len(emulator.events(ORGANISER)) == 6

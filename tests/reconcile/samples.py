@@ -74,6 +74,19 @@ def escalation(programme: Programme) -> dict[str, Any]:
     return _one(list(notice.messages))
 
 
+def escalation_lead(programme: Programme) -> dict[str, Any]:
+    """The lead's daily email: two stalled hubs of one LCP reach the lead level the same day."""
+    world = _world()
+    other = world.organisation("Second <Hub>", hub_stage=1)
+    for hub in list(world.hubs.values()):
+        world.escalation(hub, OVERDUE_ACTIONS, "2022-12-07", notified=(1,))
+    assert other
+    now = local(d("2022-12-14"))
+    notices = escalation_notices(world.snapshot(now), programme, now)
+    (message,) = {m.key: m for n in notices for m in n.messages}.values()
+    return message.render_context()
+
+
 RECONCILE_SAMPLES: dict[str, Callable[[Programme], dict[str, Any]]] = {
     "workshop_reminder_no_response": no_response,
     "workshop_reminder_attending": attending,
@@ -82,4 +95,5 @@ RECONCILE_SAMPLES: dict[str, Callable[[Programme], dict[str, Any]]] = {
     "action_reminder": action_reminder,
     "action_overdue": action_overdue,
     "escalation": escalation,
+    "escalation_lead": escalation_lead,
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rollout.config import Programme
 from rollout.reconcile.follow_ups import follow_up_messages, new_actions
 from tests.reconcile.builders import World, d, local
@@ -115,4 +117,30 @@ def test_follow_up_email_renders_due_dates_and_escapes_partner_text(world: World
     assert "Smith & <Sons> (Central)" in payload["text"]
     assert "Smith &amp; &lt;Sons&gt;" in payload["html"] and "<Sons>" not in payload["html"]
     assert "due Tuesday 6 December 2022" in payload["text"]
-    assert payload["subject"] == "Your actions from Wave 1 workshop 2: Workshop 2"
+    assert payload["subject"] == "Your actions after the Digital Health Hubs workshop: Workshop 2"
+
+
+@pytest.mark.parametrize(
+    ("response", "opening"),
+    [
+        ("accepted", "Thank you for taking part in the Digital Health Hubs workshop Workshop 2"),
+        ("tentative", "Thank you for taking part in the Digital Health Hubs workshop Workshop 2"),
+        # A decliner hears "sorry you could not make it" (templates/emails/missed_workshop), never thanks.
+        ("declined", "You let us know you couldn't come to the Digital Health Hubs workshop Workshop 2"),
+        ("none", "We did not hear from you about the Digital Health Hubs workshop Workshop 2"),
+    ],
+)
+def test_the_follow_up_is_worded_for_how_the_person_replied(
+    world: World, programme: Programme, response: str, opening: str
+) -> None:
+    workshop = world.workshop(2, "2022-11-15")
+    org = world.organisation("Tea Club")
+    world.invite(workshop, org, response)
+    world.action(workshop, "2022-12-06", org)
+    now = local(d("2022-11-16"))
+    (message,) = follow_up_messages(world.snapshot(now), programme, now)
+    payload = message.render().payload
+    assert message.context["response"] == response
+    assert opening in payload["text"]
+    assert opening.replace("workshop Workshop 2", "workshop <strong>Workshop 2</strong>") in payload["html"]
+    assert ("Thank you" in payload["text"]) == (response in ("accepted", "tentative"))

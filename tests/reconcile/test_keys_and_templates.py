@@ -26,6 +26,8 @@ def test_keys_are_readable_and_never_longer_than_the_outbox_allows() -> None:
 
 WORKSHOP = {
     "programme_name": "Digital <Health> Hubs",
+    "programme_short_name": "Digital <Health> Hubs",
+    "when_short": "Tue 18 Oct 10:00",
     "recipient_name": "Ann & Co",
     "recipient_email": "ann@example.org",
     "contact_id": 5,
@@ -58,6 +60,7 @@ CASES = {
         "lcp_id": "central",
         "organisation_id": 2,
         "organisation": "Ann & Co",
+        "response": "accepted",
         "hub_id": 4,
         "actions": [ACTION],
     },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 from rollout.config import Programme
@@ -195,3 +196,26 @@ def test_a_hub_stalled_before_its_wave_starts_climbs_the_ladder_from_the_waves_f
     # ... so on the first working day its contacts are asked whether they need help; the LCP lead and the programme
     # manager are not all told at once about an LCP that has not had its first workshop.
     assert [level for level, _, _ in levels_on(world, programme, "2023-04-03")] == [1]
+
+
+def test_an_lcp_lead_gets_one_email_a_day_listing_every_stalled_hub_with_its_contacts(
+    world: World, programme: Programme
+) -> None:
+    slow = world.organisation("Slow Hub", hub_stage=1, contacts=2)
+    quiet = world.organisation("Quiet <Hub>", hub_stage=1)
+    for org in (slow, quiet):
+        world.escalation(world.hub_of(org), NO_PROGRESS, "2022-11-30", notified=(1,))
+    now = local(d("2022-12-07"))
+    notices = escalation_notices(world.snapshot(now), programme, now)
+
+    assert [(n.level, n.sent_to) for n in notices] == [(2, "lcp_lead"), (2, "lcp_lead")]
+    messages = {m.key: m for n in notices for m in n.messages}
+    assert list(messages) == ["escalations:lead:2022-12-07:central.lead@example.org"]  # deterministic, per day
+    assert {n.key for n in notices} == set(messages)  # both levels are recorded under the one email
+    email = next(iter(messages.values())).render().payload
+    assert email["subject"] == "2 hubs in Central need your support: Quiet <Hub>; Slow Hub"
+    for person in (*world.people_of(slow), *world.people_of(quiet)):
+        assert f"{person.name} <{person.email}>" in email["text"]
+        assert f'href="mailto:{html.escape(person.email)}"' in email["html"]
+    assert email["text"].count("At stage 1 (Universal digital inclusion) since") == 2
+    assert "Quiet &lt;Hub&gt;" in email["html"] and "<Hub>" not in email["html"]

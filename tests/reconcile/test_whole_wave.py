@@ -264,7 +264,7 @@ def expect_escalations(expect) -> None:  # type: ignore[no-untyped-def]
     # Central NN's self-assessment is overdue from Fri 30 Dec: levels on 30 Dec and Fri 6 Jan; done 10 Jan, so
     # no level 3 (13 Jan).
     expect("2022-12-30", people(CENTRAL_NN), "escalation to hub: overdue actions", CENTRAL_NN)
-    expect("2023-01-06", [LEADS["central"]], "escalation to lead: overdue actions", CENTRAL_NN)
+    expect("2023-01-06", [LEADS["central"]], "escalation to lead", CENTRAL_NN)
     # Stage 2 longer than 120 days. Morley: from Fri 30 Dec. Woodsley: from Mon 26 Dec (bank holiday, and the 27th):
     # level 1 on Wed 28 Dec, level 2 due Mon 2 Jan (bank holiday) on Tue 3 Jan, level 3 on Mon 9 Jan.
     # Central: from Sun 1 Jan: level 1 on Tue 3 Jan, level 2 due Sun 8 Jan on Mon 9, level 3 due Sun 15 on Mon 16.

@@ -26,18 +26,28 @@ from tests.reconcile.builders import UK, local
 
 ORGANISER = "digital.health.hubs@example.org"
 
+# Subjects name workshops by title; the ledger records them by number (config/waves.toml's Leeds titles).
+_NUMBERS = {
+    "Introduction to the approach": "1",
+    "Understanding community need": "2",
+    "Developing your hub: supporting digital inclusion": "3",
+    "Motivating and signposting": "4",
+    "Developing your hub: supporting health participation": "5",
+    "Launching the network and next steps": "6",
+}
+_WHEN = r"\w{3} \d+ \w{3} \d\d:\d\d"
 _LABELS = [
-    (re.compile(r"^Please reply: Wave 1 workshop (\d+),"), "please reply"),
-    (re.compile(r"^See you there: Wave 1 workshop (\d+),"), "see you there"),
-    (re.compile(r"^Your actions from Wave 1 workshop (\d+):"), "follow-up"),
-    (re.compile(r"^Sorry we missed you: Wave 1 workshop (\d+),"), "missed"),
-    (re.compile(r"^Sorry you couldn't make it: Wave 1 workshop (\d+),"), "missed (declined)"),
+    (re.compile(rf"^Please reply: Digital Health Hubs workshop, (.+), {_WHEN}$"), "please reply"),
+    (re.compile(rf"^See you on {_WHEN}: Digital Health Hubs workshop, (.+)$"), "see you there"),
+    (re.compile(r"^Your actions after the Digital Health Hubs workshop: (.+)$"), "follow-up"),
+    (re.compile(r"^Sorry we missed you: Digital Health Hubs workshop, (.+)$"), "missed"),
+    (re.compile(r"^Sorry you couldn't make it: Digital Health Hubs workshop, (.+)$"), "missed (declined)"),
     (re.compile(r'^Reminder: "(.+)" is due '), "action reminder"),
     (re.compile(r'^Overdue: "(.+)" was due '), "overdue"),
     (re.compile(r"^Can we help\? (.+)'s Digital Health Hub$"), "escalation to hub"),
     (re.compile(r"^Can we help\? (.+)'s overdue actions$"), "escalation to hub: overdue actions"),
-    (re.compile(r"^A hub in .+ needs support: (.+) \(overdue actions\)$"), "escalation to lead: overdue actions"),
-    (re.compile(r"^A hub in .+ needs support: (.+)$"), "escalation to lead"),
+    # One email a day per lead, naming every hub in it ("2 hubs in Central need your support: A; B").
+    (re.compile(r"^(?:A hub|\d+ hubs) in .+ needs? your support: (.+)$"), "escalation to lead"),
     (re.compile(r"^Escalation #\d+: (.+) \(.+\) is stalled \(overdue actions\)$"), "escalation to manager: overdue"),
     (re.compile(r"^Escalation #\d+: (.+) \(.+\) is stalled$"), "escalation to manager"),
 ]
@@ -47,12 +57,12 @@ def label(kind: str, subject: str) -> tuple[str, str]:
     """(what, about): ("please reply", "1"), ("overdue", action title), ("escalation to hub", hub name), ..."""
     subject = subject.strip()  # a folded Subject header can come back with the fold's leading space
     if kind != "mail":
-        number = re.search(r"workshop (\d+)", subject)
-        return (kind, number.group(1) if number else subject)
+        title = re.match(rf"^(?:Canceled: )?Digital Health Hubs workshop: (.+), {_WHEN}$", subject)
+        return (kind, _NUMBERS.get(title.group(1), subject) if title else subject)
     for pattern, what in _LABELS:
         match = pattern.match(subject)
         if match:
-            return (what, match.group(1))
+            return (what, _NUMBERS.get(match.group(1), match.group(1)))
     raise AssertionError(f"an email the tests do not know: {subject!r}")
 
 
@@ -78,7 +88,10 @@ class Timeline:
         new = []
         for address, items in self.emulator.mailboxes().items():
             for item in items[self.seen.get(address, 0) :]:
-                new.append((day, address, *label(item.kind, item.subject)))
+                what, about = label(item.kind, item.subject)
+                # A lead's daily escalation names several hubs: one ledger entry per hub, as before it was combined.
+                abouts = about.split("; ") if what == "escalation to lead" else [about]
+                new += [(day, address, what, one) for one in abouts]
             self.seen[address] = len(items)
         self.ledger.update(new)
         return new
@@ -134,8 +147,11 @@ class Timeline:
     def attendees(self) -> dict[int, list[str]]:
         """Each workshop's attendees as Outlook has them (events cancelled there are gone)."""
         by_subject: dict[int, list[str]] = {}
+        titles = {w.title: w.number for w in self.programme.workshops}
         for event in self.emulator.events(ORGANISER):
-            number = int(re.search(r"workshop (\d+)", event["subject"]).group(1))  # type: ignore[union-attr]
+            # "Digital Health Hubs workshop: {title}, {when}": the subject names the workshop by its title
+            title = re.sub(r"^[^:]*workshop: (.*), \w{3} \d+ \w{3} \d\d:\d\d$", r"\1", event["subject"])
+            number = titles[title]
             by_subject[number] = sorted(a["emailAddress"]["address"].lower() for a in event["attendees"])
         return by_subject
 
