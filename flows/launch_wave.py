@@ -11,12 +11,11 @@ from prefect.input import RunInput
 
 from flows.arguments import as_is
 from flows.run_tags import tag_this_run
-from rollout.db.types import utcnow
 from rollout.outbound.delivery import DeliveryReport
+from rollout.services import services_for_run
 from tasks.artifacts import publish_wave_plan
 from tasks.delivery import deliver_outbox
 from tasks.launch import persist_wave_plan, queue_invitations, record_approval
-from tasks.programme import load_programme_file
 
 
 class WaveApproval(RunInput):
@@ -37,42 +36,43 @@ def launch_wave(
 ) -> dict[str, object]:
     """Launch `wave`. Safe to re-run: existing events are updated, never duplicated."""
     logger = get_run_logger()
-    programme = load_programme_file(config_path)
-    if as_of is not None and as_of.tzinfo is None:  # `-p as_of=2022-09-01` on a deployment run: the programme's time
-        as_of = as_of.replace(tzinfo=ZoneInfo(programme.programme.timezone))
-    now = as_of or utcnow()
-    tag_this_run(f"wave:{wave}", *(f"lcp:{lcp}" for lcp in programme.wave(wave).lcps))
-    launch = persist_wave_plan(as_is(programme), wave, now)
-    publish_wave_plan(as_is(launch), as_is(programme), dry_run)
-    summary: dict[str, object] = {
-        "wave": wave,
-        "changes": len(launch.intents),
-        "invitations": launch.invitations,
-        "workshops": len(launch.upcoming),
-    }
-    if dry_run:
-        logger.info(
-            "dry run: %d calendar changes, %d invitations would be sent", len(launch.intents), launch.invitations
-        )
-        return {**summary, "outcome": "dry run: nothing sent"}
-    if not launch.intents:
-        logger.info("every workshop event already matches the plan")
-    needs_approval = programme.programme.require_approval if require_approval is None else require_approval
-    if needs_approval and launch.intents:
-        question = f"Approve sending {launch.invitations} invitations for {programme.wave(wave).name}?"
-        try:
-            answer = pause_flow_run(
-                wait_for_input=WaveApproval.with_initial_data(description=question, approve=False),
-                timeout=approval_timeout_s,
-                poll_interval=approval_poll_s,
+    with services_for_run(config_path) as run_services:
+        programme = run_services.programme
+        if as_of is not None and as_of.tzinfo is None:  # `-p as_of=2022-09-01` on a deployment run: programme's time
+            as_of = as_of.replace(tzinfo=ZoneInfo(programme.programme.timezone))
+        services = run_services.at(as_of)
+        tag_this_run(f"wave:{wave}", *(f"lcp:{lcp}" for lcp in programme.wave(wave).lcps))
+        launch = persist_wave_plan(as_is(services), wave, services.now())
+        publish_wave_plan(as_is(launch), as_is(programme), dry_run)
+        summary: dict[str, object] = {
+            "wave": wave,
+            "changes": len(launch.intents),
+            "invitations": launch.invitations,
+            "workshops": len(launch.upcoming),
+        }
+        if dry_run:
+            logger.info(
+                "dry run: %d calendar changes, %d invitations would be sent", len(launch.intents), launch.invitations
             )
-        except FlowPauseTimeout:
-            logger.warning("not approved within %d s: nothing sent", approval_timeout_s)
-            return {**summary, "outcome": "approval timed out: nothing sent"}
-        if not answer.approve:
-            logger.warning("rejected by %s: nothing sent (%s)", answer.approved_by or "the approver", answer.note)
-            return {**summary, "outcome": "rejected: nothing sent"}
-        record_approval(wave, answer.approved_by or "unnamed approver", as_of)
-    queued = queue_invitations(as_is(launch), as_of)
-    report: DeliveryReport = deliver_outbox(as_is(programme), as_of)
-    return {**summary, "queued": len(queued), "outcome": report.summary()}
+            return {**summary, "outcome": "dry run: nothing sent"}
+        if not launch.intents:
+            logger.info("every workshop event already matches the plan")
+        needs_approval = programme.programme.require_approval if require_approval is None else require_approval
+        if needs_approval and launch.intents:
+            question = f"Approve sending {launch.invitations} invitations for {programme.wave(wave).name}?"
+            try:
+                answer = pause_flow_run(
+                    wait_for_input=WaveApproval.with_initial_data(description=question, approve=False),
+                    timeout=approval_timeout_s,
+                    poll_interval=approval_poll_s,
+                )
+            except FlowPauseTimeout:
+                logger.warning("not approved within %d s: nothing sent", approval_timeout_s)
+                return {**summary, "outcome": "approval timed out: nothing sent"}
+            if not answer.approve:
+                logger.warning("rejected by %s: nothing sent (%s)", answer.approved_by or "the approver", answer.note)
+                return {**summary, "outcome": "rejected: nothing sent"}
+            record_approval(as_is(services), wave, answer.approved_by or "unnamed approver")
+        queued = queue_invitations(as_is(services), as_is(launch))
+        report: DeliveryReport = deliver_outbox(as_is(services))
+        return {**summary, "queued": len(queued), "outcome": report.summary()}
