@@ -1,7 +1,8 @@
 """`reconcile`: the daily run that keeps the rollout moving (RSVPs, reminders, follow-ups, actions, stalled hubs).
 
 Level-triggered: it compares the database with `as_of` and does what is due and not yet done, so a missed day or
-a re-run is harmless. The work is in rollout.reconcile; this flow only orders the steps and reports.
+a re-run is harmless. The steps and their order are rollout.reconcile.run.STEPS; this flow runs each as a task and
+reports.
 """
 
 from __future__ import annotations
@@ -16,15 +17,9 @@ from flows.run_tags import tag_this_run
 from rollout.db.types import utcnow
 from rollout.planning.status import active_waves
 from rollout.reconcile import ReconcileReport
-from tasks.delivery import deliver_outbox
-from tasks.programme import load_programme_file
-from tasks.reconcile import (
-    collect_attendance_task,
-    publish_reconcile_summary,
-    queue_messages_task,
-    record_changes_task,
-    sync_rsvps_task,
-)
+from rollout.reconcile import run as reconcile_run
+from rollout.services import services_for_run
+from tasks.reconcile import publish_reconcile_summary, step_task
 
 
 def run_name() -> str:
@@ -40,26 +35,28 @@ def run_name() -> str:
 def reconcile(as_of: dt.datetime | None = None, config_path: str | None = None) -> dict[str, object]:
     """Sync RSVPs, record what changed, queue what is due, deliver it, and publish a summary."""
     logger = get_run_logger()
-    now = (as_of or utcnow()).astimezone(dt.UTC)
-    programme = load_programme_file(config_path)
-    today = now.astimezone(programme.tz).date()
-    tag_this_run("reconcile", *(f"wave:{wave}" for wave in active_waves(programme, today)))
-    report = ReconcileReport(as_of=now)
-    report.rsvp = sync_rsvps_task(as_is(programme), now)
-    logger.info("RSVPs: %s", report.rsvp.summary())
-    report.attendance = collect_attendance_task(as_is(programme), now)
-    logger.info("Teams attendance: %s", report.attendance.summary())
-    report.changes = record_changes_task(as_is(programme), now)
-    report.queue = queue_messages_task(as_is(programme), now)
-    summary = report.summary()
-    logger.info(
-        "actions created %s, overdue %s, escalations opened %s closed %s; queued %s",
-        summary["actions_created"],
-        summary["overdue_marked"],
-        summary["escalations_opened"],
-        summary["escalations_closed"],
-        summary["queued"] or "nothing",
-    )
-    report.delivery = deliver_outbox(as_is(programme), as_of)
-    publish_reconcile_summary(as_is(report), as_is(programme))
-    return report.summary()
+    with services_for_run(config_path, as_of) as services:
+        now = services.now()
+        programme = services.programme
+        today = now.astimezone(programme.tz).date()
+        tag_this_run("reconcile", *(f"wave:{wave}" for wave in active_waves(programme, today)))
+        report = ReconcileReport(as_of=now)
+        for step in reconcile_run.STEPS:  # read at run time: the one list of steps, in order
+            result = step_task(step, now)(as_is(services), now)
+            if step.record is not None:
+                step.record(report, result)
+        summary = report.summary()
+        logger.info(
+            "RSVPs %s; Teams attendance %s; actions created %s, overdue %s, escalations opened %s closed %s; "
+            "queued %s; delivery %s",
+            summary["rsvp"],
+            summary["attendance"],
+            summary["actions_created"],
+            summary["overdue_marked"],
+            summary["escalations_opened"],
+            summary["escalations_closed"],
+            summary["queued"] or "nothing",
+            summary["delivery"],
+        )
+        publish_reconcile_summary(as_is(services), as_is(report))
+        return summary

@@ -10,14 +10,14 @@ from prefect.runtime import flow_run
 
 from flows.arguments import as_is
 from flows.run_tags import tag_this_run
-from rollout import settings
 from rollout.config import load_programme
 from rollout.db.types import utcnow
 from rollout.digest import Week
 from rollout.outbound.delivery import DeliveryReport
+from rollout.services import services_for_run
+from rollout.settings import Settings
 from tasks.delivery import deliver_outbox
 from tasks.digest import compute_digest_figures, publish_digest_artifact, queue_digest_emails, store_digest_snapshot
-from tasks.programme import load_programme_file
 
 
 def digest_run_name() -> str:
@@ -27,7 +27,8 @@ def digest_run_name() -> str:
     if isinstance(as_of, str):
         as_of = dt.datetime.fromisoformat(as_of)
     try:
-        timezone = load_programme(parameters.get("config_path") or settings.config_path()).programme.timezone
+        settings = Settings.from_env(config_path=parameters.get("config_path"))
+        timezone = load_programme(settings.config_path).programme.timezone
     except Exception:  # the run itself reports a broken config; the name falls back to the programme's zone
         timezone = "Europe/London"
     return f"digest · week of {Week.of(local_as_of(as_of, timezone), timezone).start.isoformat()}"
@@ -46,27 +47,28 @@ def weekly_digest(
 ) -> dict[str, object]:
     """Report the week containing `as_of` (default now). Safe to re-run: each recipient gets the week's email once."""
     logger = get_run_logger()
-    programme = load_programme_file(config_path)
-    now = local_as_of(as_of, programme.programme.timezone) if as_of else utcnow()
-    digests = compute_digest_figures(as_is(programme), now)
-    tag_this_run("digest", f"week:{digests.week.start.isoformat()}")
-    if send:
-        store_digest_snapshot(as_is(digests))
-    key = publish_digest_artifact(as_is(digests), send)
-    summary: dict[str, object] = {
-        "week": digests.week.start.isoformat(),
-        "artifact": key,
-        "recipients": len(digests.by_recipient),
-    }
-    if not send:
-        logger.info("not sending: the digest is in artifact %s", key)
-        return {**summary, "queued": 0, "outcome": "not sent"}
-    queued = queue_digest_emails(as_is(digests))
-    if len(queued) < len(digests.by_recipient):
-        logger.info(
-            "%d of %d digests were already queued this week",
-            len(digests.by_recipient) - len(queued),
-            len(digests.by_recipient),
-        )
-    report: DeliveryReport = deliver_outbox(as_is(programme), now if as_of else None)
-    return {**summary, "queued": len(queued), "outcome": report.summary()}
+    with services_for_run(config_path) as run_services:
+        timezone = run_services.programme.programme.timezone
+        services = run_services.at(local_as_of(as_of, timezone) if as_of else None)
+        digests = compute_digest_figures(as_is(services), services.now())
+        tag_this_run("digest", f"week:{digests.week.start.isoformat()}")
+        if send:
+            store_digest_snapshot(as_is(services), as_is(digests))
+        key = publish_digest_artifact(as_is(digests), send)
+        summary: dict[str, object] = {
+            "week": digests.week.start.isoformat(),
+            "artifact": key,
+            "recipients": len(digests.by_recipient),
+        }
+        if not send:
+            logger.info("not sending: the digest is in artifact %s", key)
+            return {**summary, "queued": 0, "outcome": "not sent"}
+        queued = queue_digest_emails(as_is(services), as_is(digests))
+        if len(queued) < len(digests.by_recipient):
+            logger.info(
+                "%d of %d digests were already queued this week",
+                len(digests.by_recipient) - len(queued),
+                len(digests.by_recipient),
+            )
+        report: DeliveryReport = deliver_outbox(as_is(services))
+        return {**summary, "queued": len(queued), "outcome": report.summary()}

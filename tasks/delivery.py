@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import cast
 from uuid import UUID
 
 from prefect import task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NONE
 from prefect.logging import get_run_logger
 
-from rollout.config import Programme
 from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld
-from rollout.runtime import gateway, sessions
+from rollout.services import Services
 
 PROGRESS_EVERY_S = 2.0  # how often the progress bar is updated while a delivery runs (and once at the end)
 
 
 # No task-level retries: transient Graph errors are retried per row inside the deliverer with backoff.
-@task(name="deliver-outbox", tags=["graph-delivery"])
-def deliver_outbox(programme: Programme, as_of: dt.datetime | None = None) -> DeliveryReport:
+# No cache policy: the argument is the run's services (a sessionmaker, a gateway), not data to hash.
+@task(name="deliver-outbox", tags=["graph-delivery"], cache_policy=NONE)
+def deliver_outbox(services: Services) -> DeliveryReport:
+    """Send what the outbox holds, judging staleness and retry times by the services' clock (a run's `as_of`)."""
     logger = get_run_logger()
-    deliverer = Deliverer(sessions(), gateway(programme), clock=(lambda: as_of) if as_of else None)
+    deliverer = Deliverer(services.sessions, services.gateway, clock=services.clock)
     bar = _ProgressBar()
     last_logged = [0]
 

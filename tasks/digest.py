@@ -6,13 +6,13 @@ import datetime as dt
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
 
-from rollout.config import Programme
 from rollout.db.session import unit_of_work
 from rollout.digest import DigestSet, compute_digests, digest_intents, render_markdown, store_snapshot
 from rollout.digest.render import md
 from rollout.outbound.outbox import enqueue
-from rollout.runtime import sessions
+from rollout.services import Services
 from tasks.artifacts import artifact_key
 
 
@@ -21,16 +21,17 @@ def digest_artifact_key(digests: DigestSet) -> str:
     return artifact_key("digest", digests.week.label)
 
 
-@task(name="compute-digest-figures")
-def compute_digest_figures(programme: Programme, as_of: dt.datetime) -> DigestSet:
-    with sessions()() as session:
-        return compute_digests(session, programme, as_of)
+# Tasks that take the run's services have no cache policy: a sessionmaker is not data to hash.
+@task(name="compute-digest-figures", cache_policy=NONE)
+def compute_digest_figures(services: Services, as_of: dt.datetime) -> DigestSet:
+    with services.sessions() as session:
+        return compute_digests(session, services.programme, as_of)
 
 
-@task(name="store-digest-snapshot")
-def store_digest_snapshot(digests: DigestSet) -> bool:
+@task(name="store-digest-snapshot", cache_policy=NONE)
+def store_digest_snapshot(services: Services, digests: DigestSet) -> bool:
     """Keep this week's counters for next week's changes; the week's first stored counters stay."""
-    with unit_of_work(sessions()) as session:
+    with unit_of_work(services.sessions) as session:
         return store_snapshot(session, digests.programme)
 
 
@@ -47,9 +48,9 @@ def publish_digest_artifact(digests: DigestSet, sending: bool) -> str:
     return key
 
 
-@task(name="queue-digest-emails")
-def queue_digest_emails(digests: DigestSet) -> list[str]:
+@task(name="queue-digest-emails", cache_policy=NONE)
+def queue_digest_emails(services: Services, digests: DigestSet) -> list[str]:
     """One mail intent per recipient, keyed by week and address: queuing the same week again adds nothing."""
     intents = digest_intents(digests.by_recipient)
-    with unit_of_work(sessions()) as session:
+    with unit_of_work(services.sessions) as session:
         return enqueue(session, intents, at=digests.week.as_of)

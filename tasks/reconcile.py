@@ -1,49 +1,39 @@
-"""The reconcile steps as Prefect tasks, one side effect each (the work is in rollout.reconcile)."""
+"""The reconcile steps as Prefect tasks (the steps and their order are rollout.reconcile.run.STEPS)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from prefect import task
+from prefect import Task, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
 
 from rollout.attendance.figures import summary_figures
-from rollout.attendance.teams import CollectReport, collect_attendance
-from rollout.config import Programme
-from rollout.reconcile import ReconcileReport, queue_messages, record_changes, sync_rsvps
-from rollout.reconcile.apply import ChangeReport, QueueReport
-from rollout.reconcile.rsvp import RsvpReport
-from rollout.runtime import gateway, sessions
+from rollout.reconcile import ReconcileReport, Step
+from rollout.services import Services
 from tasks.artifacts import artifact_key
 
 
-# A read: safe to retry. It fails the run (nothing queued) rather than remind on stale replies.
-@task(name="sync-rsvps", retries=2, retry_delay_seconds=20, tags=["graph-read"])
-def sync_rsvps_task(programme: Programme, as_of: dt.datetime) -> RsvpReport:
-    return sync_rsvps(sessions(), gateway(programme), programme, as_of)
+def step_task(step: Step, as_of: dt.datetime) -> Task[..., Any]:
+    """`step` as a task named after it, e.g. run 'record-changes · 2022-10-19'. No cache policy: its argument is
+    the run's services (a sessionmaker, a gateway), which Prefect cannot and need not hash."""
+    return task(
+        name=step.name,
+        task_run_name=f"{step.name} · {as_of:%Y-%m-%d}",
+        retries=step.retries,
+        retry_delay_seconds=20 if step.retries else 0,
+        tags=list(step.tags),
+        cache_policy=NONE,
+    )(step.run)
 
 
-# Reads Teams reports and records who came; a workshop whose report fails is retried by the next run.
-@task(name="collect-attendance", tags=["graph-read"])
-def collect_attendance_task(programme: Programme, as_of: dt.datetime) -> CollectReport:
-    return collect_attendance(sessions(), gateway(programme), programme, as_of)
-
-
-@task(name="record-changes")
-def record_changes_task(programme: Programme, as_of: dt.datetime) -> ChangeReport:
-    return record_changes(sessions(), programme, as_of)
-
-
-@task(name="queue-messages")
-def queue_messages_task(programme: Programme, as_of: dt.datetime) -> QueueReport:
-    return queue_messages(sessions(), programme, as_of)
-
-
-@task(name="publish-reconcile-summary")
-def publish_reconcile_summary(report: ReconcileReport, programme: Programme) -> None:
+@task(name="publish-reconcile-summary", cache_policy=NONE)
+def publish_reconcile_summary(services: Services, report: ReconcileReport) -> None:
+    programme = services.programme
     local = report.as_of.astimezone(programme.tz)
     create_markdown_artifact(
         key=artifact_key("reconcile-summary"),
-        markdown=report.markdown(programme, attendance=summary_figures(sessions(), programme, report.as_of)),
+        markdown=report.markdown(programme, attendance=summary_figures(services.sessions, programme, report.as_of)),
         description=f"What the reconcile run of {local:%Y-%m-%d} did",
     )

@@ -74,9 +74,6 @@ class PostgresBackend:
 
     def drop(self, url: str) -> None:
         database = make_url(url).database
-        from rollout.runtime import _sessions
-
-        _sessions.cache_clear()  # flows run in-process keep pooled connections to the test's database
         self._execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
     def create_database(self, name: str) -> str:

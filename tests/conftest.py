@@ -143,6 +143,20 @@ def emulator(graph_emulator, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
     return graph_emulator
 
 
+@pytest.fixture
+def recording_gateway(sessions: sessionmaker[Session], programme: Programme) -> Iterator[object]:
+    """A recording gateway (tests/fakes/gateway.py) for tests that need something that sends but do not test Graph:
+    every flow run the test starts in this thread (directly or through the CLI) uses it, with the test's database."""
+    from rollout.services import build_services, provided
+    from rollout.settings import Settings
+    from tests.fakes.gateway import FakeGateway
+
+    gateway = FakeGateway(programme.programme.organiser_mailbox)
+    services = build_services(Settings.from_env(), programme=programme, sessions=sessions, gateway=gateway)
+    with provided(services):
+        yield gateway
+
+
 @dataclass
 class CliResult:
     exit_code: int

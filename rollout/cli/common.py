@@ -13,13 +13,13 @@ from rich.table import Table
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from rollout import settings
 from rollout.config import Programme, load_programme
 from rollout.db.session import make_engine, session_factory
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
 from rollout.limits import MAX_ROW_ID, NAME_LENGTH, NOTE_LENGTH, text_problem
 from rollout.planning.as_of import parse_as_of
+from rollout.settings import Settings
 from rollout.suggest import did_you_mean
 
 ConfigOption = Annotated[
@@ -32,14 +32,14 @@ err_console = Console(stderr=True)
 
 
 def programme(config: Path | None) -> Programme:
-    return load_programme(config or settings.config_path())
+    return load_programme(Settings.from_env(config_path=config).config_path)
 
 
 def database() -> tuple[Engine, sessionmaker[Session]]:
     """The application database, created on first use; a database behind the code must be upgraded on purpose."""
     from rollout.db.migrate import current_revision, head_revision, upgrade  # Alembic: only for commands with a DB
 
-    engine = make_engine()
+    engine = make_engine(Settings.from_env().database_url)
     if not inspect(engine).get_table_names():
         upgrade(engine)
     elif current_revision(engine) != head_revision(engine):

@@ -20,9 +20,9 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from rollout import settings
 from rollout.cli.common import ConfigOption, console, database, err_console, programme
 from rollout.limits import MAX_ROW_ID
+from rollout.settings import Settings
 
 if TYPE_CHECKING:
     from rollout.outbound.delivery import DeliveryReport
@@ -51,11 +51,12 @@ def deliver(
         _error(f"the application database is unavailable ({_shown_url()}): {_reason(exc)}")
         _error("nothing was sent: run `rollout deliver` again once the database is back")
         sys.exit(EXIT_DATABASE)
-    from rollout.m365.gateway import O365Gateway  # O365/msal load only for commands that send
     from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld  # nor delivery, for `rollout --help`
+    from rollout.services import build_services
 
-    gateway = O365Gateway.from_env(organiser_fallback=loaded.programme.organiser_mailbox)
-    deliverer = Deliverer(sessions, gateway)
+    # The gateway is made on first use: O365/msal load only when there is something to send.
+    services = build_services(Settings.from_env(config_path=config), programme=loaded, sessions=sessions)
+    deliverer = Deliverer(services.sessions, services.gateway, clock=services.clock)
     progress = DeliveryReport()  # the run's own report, as far as it got
 
     def on_progress(report: DeliveryReport, total: int) -> None:
@@ -79,7 +80,7 @@ def deliver(
         )
         sys.exit(EXIT_DATABASE)
     finally:
-        gateway.close()
+        services.close()
         engine.dispose()
 
     console.print(f"outbox delivered: {report.summary()}", highlight=False)
@@ -90,7 +91,7 @@ def deliver(
 
 
 def _shown_url() -> str:
-    return make_url(settings.database_url()).render_as_string(hide_password=True)
+    return make_url(Settings.from_env().database_url).render_as_string(hide_password=True)
 
 
 def _reason(exc: DBAPIError) -> str:

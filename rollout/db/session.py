@@ -23,6 +23,7 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str | None = None) -> Engine:
+    """An engine on `url` (default: ROLLOUT_DATABASE_URL, read now). Whoever makes one disposes of it."""
     url = normalise_url(url or settings.database_url())
     if url.startswith("sqlite"):
         database = make_url(url).database

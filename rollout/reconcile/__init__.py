@@ -5,8 +5,10 @@ has passed is dropped, never sent late. Pure deciders (reminders, follow_ups, ac
 loaded in a fixed number of queries (state); apply writes their decisions; run ties the steps together.
 
 Public API:
-    run_reconcile(sessions, gateway, programme, as_of=None, *, send=True) -> ReconcileReport
-    sync_rsvps / record_changes / queue_messages / deliver        the steps, one side effect each
+    STEPS                                                          the steps in order (run.py): the flow, run_reconcile
+                                                                   and preview all follow it
+    run_reconcile(services, as_of=None, *, send=True) -> ReconcileReport
+    sync_rsvps / record_changes / queue_messages / deliver        what the steps do, one side effect each
     preview(sessions, programme, as_of) -> Preview                a dry run: what would be recorded and sent
     load_snapshot(session, as_of) -> Snapshot
     decide_changes / decide_messages (snapshot, programme, now)   pure
@@ -17,8 +19,10 @@ Public API:
 from rollout.reconcile.decide import Changes, Outgoing, decide_changes, decide_messages
 from rollout.reconcile.rsvp import RsvpReport, sync_rsvps
 from rollout.reconcile.run import (
+    STEPS,
     Preview,
     ReconcileReport,
+    Step,
     deliver,
     preview,
     queue_messages,
@@ -30,6 +34,7 @@ from rollout.reconcile.state import Snapshot, load_snapshot
 from rollout.reconcile.views import HubStatus, hub_statuses
 
 __all__ = [
+    "STEPS",
     "Changes",
     "HubStatus",
     "Outgoing",
@@ -37,6 +42,7 @@ __all__ = [
     "ReconcileReport",
     "RsvpReport",
     "Snapshot",
+    "Step",
     "current_stalls",
     "decide_changes",
     "decide_messages",

@@ -1,14 +1,18 @@
-"""The reconciler without Prefect: each step as a function, and `run_reconcile` doing them all in order.
+"""The daily reconcile's steps, in the one order they run (`STEPS`), and `run_reconcile` doing them without Prefect.
 
-The Prefect flow (flows/reconcile.py) calls the same steps as tasks; tests and simulations call run_reconcile
-directly, day by day, with a simulated `as_of`.
+The Prefect flow (flows/reconcile.py) runs each of STEPS as a task, in this order; the dry run (`preview`) rehearses
+those that can be rehearsed, in this order; tests and non-Prefect callers use run_reconcile. A new step is added
+here, once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,15 +20,17 @@ from rollout.attendance.figures import AttendanceFigures, attendance_markdown
 from rollout.attendance.teams import CollectReport, collect_attendance
 from rollout.config.schema import Programme
 from rollout.db.session import unit_of_work
-from rollout.db.types import utcnow
-from rollout.outbound.delivery import Deliverer, DeliveryReport
+from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld
 from rollout.outbound.emails import long_date
 from rollout.outbound.gateway import Gateway
 from rollout.reconcile.apply import ChangeReport, QueueReport, apply_changes, existing_keys, queue_outgoing
-from rollout.reconcile.decide import Outgoing, decide_changes, decide_messages
+from rollout.reconcile.decide import decide_changes, decide_messages
 from rollout.reconcile.messages import Message
 from rollout.reconcile.rsvp import RsvpReport, sync_rsvps
 from rollout.reconcile.state import load_snapshot
+from rollout.services import Services
+
+log = logging.getLogger(__name__)
 
 PURPOSE_WORDS = {
     "reminder": "workshop reminders",
@@ -39,8 +45,17 @@ PURPOSE_WORDS = {
 def record_changes(sessions: sessionmaker[Session], programme: Programme, as_of: dt.datetime) -> ChangeReport:
     """Create due follow-up actions, mark overdue ones, open, close and un-snooze escalations. One transaction."""
     with unit_of_work(sessions) as session:
-        snapshot = load_snapshot(session, as_of)
-        return apply_changes(session, decide_changes(snapshot, programme, as_of), as_of)
+        return _record_changes_in(session, programme, as_of)[0]
+
+
+def _record_changes_in(
+    session: Session, programme: Programme, as_of: dt.datetime
+) -> tuple[ChangeReport, list[Message]]:
+    """record_changes in the caller's transaction; also returns the messages it queues that were not queued before
+    (overdue notices are queued with their marks)."""
+    decided = decide_changes(load_snapshot(session, as_of), programme, as_of)
+    already = existing_keys(session, (m.key for m in decided.messages))
+    return apply_changes(session, decided, as_of), [m for m in decided.messages if m.key not in already]
 
 
 def queue_messages(sessions: sessionmaker[Session], programme: Programme, as_of: dt.datetime) -> QueueReport:
@@ -50,35 +65,16 @@ def queue_messages(sessions: sessionmaker[Session], programme: Programme, as_of:
         return queue_outgoing(session, decide_messages(snapshot, programme, as_of), as_of)
 
 
+def _due_messages_in(session: Session, programme: Programme, as_of: dt.datetime) -> list[Message]:
+    """What queue_messages would queue now that was not queued before (decided, not rendered or queued)."""
+    outgoing = decide_messages(load_snapshot(session, as_of), programme, as_of)
+    already = existing_keys(session, (m.key for m in outgoing.all_messages))
+    return [m for m in outgoing.all_messages if m.key not in already]
+
+
 def deliver(sessions: sessionmaker[Session], gateway: Gateway, as_of: dt.datetime | None = None) -> DeliveryReport:
     """Drain the outbox; with `as_of`, staleness and retry times are judged at that (simulated) moment."""
     return Deliverer(sessions, gateway, clock=(lambda: as_of) if as_of else None).run()
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What a reconcile at `as_of` would record and send, worked out in a transaction that is rolled back."""
-
-    changes: ChangeReport
-    outgoing: Outgoing
-    new_messages: list[Message]  # not queued before
-
-
-def preview(sessions: sessionmaker[Session], programme: Programme, as_of: dt.datetime) -> Preview:
-    """A dry run of record_changes + queue_messages (without the RSVP sync, which needs Outlook): nothing is kept."""
-    session = sessions()
-    try:
-        session.begin()
-        decided = decide_changes(load_snapshot(session, as_of), programme, as_of)
-        already = existing_keys(session, (m.key for m in decided.messages))
-        overdue = [m for m in decided.messages if m.key not in already]
-        changes = apply_changes(session, decided, as_of)
-        outgoing = decide_messages(load_snapshot(session, as_of), programme, as_of)
-        already = existing_keys(session, (m.key for m in outgoing.all_messages))
-        return Preview(changes, outgoing, overdue + [m for m in outgoing.all_messages if m.key not in already])
-    finally:
-        session.rollback()
-        session.close()
 
 
 @dataclass
@@ -147,21 +143,116 @@ class ReconcileReport:
         return "\n".join(lines) + "\n"
 
 
-def run_reconcile(
-    sessions: sessionmaker[Session],
-    gateway: Gateway,
-    programme: Programme,
-    as_of: dt.datetime | None = None,
-    *,
-    send: bool = True,
-) -> ReconcileReport:
-    """One reconcile: RSVP sync, record changes, queue messages, deliver (unless `send` is False)."""
-    now = (as_of or utcnow()).astimezone(dt.UTC)
+# --- the steps, in order: written here once ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the daily reconcile. `run` does it with a run's services at `as_of` (the Prefect flow runs it as
+    a task named `name`); `record` puts its result in the run's report; `rehearse`, when the step can be tried
+    without Microsoft 365, does it in the caller's transaction (rolled back by the dry run) and returns the
+    messages it would queue that were not queued before."""
+
+    name: str
+    run: Callable[[Services, dt.datetime], Any]
+    record: Callable[[ReconcileReport, Any], None] | None = None
+    rehearse: Callable[[Session, Programme, dt.datetime, ReconcileReport], list[Message]] | None = None
+    sends: bool = False  # sends what the outbox holds (left out by run_reconcile(send=False))
+    retries: int = 0  # Prefect task retries: for reads only (a write is retried by the next run)
+    tags: tuple[str, ...] = ()
+
+
+def _sync_rsvps(services: Services, as_of: dt.datetime) -> RsvpReport:
+    return sync_rsvps(services.sessions, services.gateway, services.programme, as_of)
+
+
+def _collect_attendance(services: Services, as_of: dt.datetime) -> CollectReport:
+    return collect_attendance(services.sessions, services.gateway, services.programme, as_of)
+
+
+def _record_changes(services: Services, as_of: dt.datetime) -> ChangeReport:
+    return record_changes(services.sessions, services.programme, as_of)
+
+
+def _rehearse_changes(
+    session: Session, programme: Programme, as_of: dt.datetime, report: ReconcileReport
+) -> list[Message]:
+    report.changes, new = _record_changes_in(session, programme, as_of)
+    return new
+
+
+def _queue_messages(services: Services, as_of: dt.datetime) -> QueueReport:
+    return queue_messages(services.sessions, services.programme, as_of)
+
+
+def _rehearse_queue(
+    session: Session, programme: Programme, as_of: dt.datetime, _report: ReconcileReport
+) -> list[Message]:
+    return _due_messages_in(session, programme, as_of)
+
+
+def _deliver(services: Services, _as_of: dt.datetime) -> DeliveryReport:
+    # The services' clock, not `as_of`: a real run judges retries and staleness at the time it sends.
+    try:
+        return Deliverer(services.sessions, services.gateway, clock=services.clock).run()
+    except LeaseHeld as exc:  # `rollout deliver` (or another run) is sending: it sends what this run queued
+        log.warning("%s; its run will deliver what is queued", exc)
+        return DeliveryReport()
+
+
+def _set(name: str) -> Callable[[ReconcileReport, Any], None]:
+    return lambda report, result: setattr(report, name, result)
+
+
+STEPS: tuple[Step, ...] = (
+    # A read, safe to retry; it fails the run (nothing queued) rather than remind on stale replies.
+    Step("sync-rsvps", _sync_rsvps, _set("rsvp"), retries=2, tags=("graph-read",)),
+    # Reads Teams reports and records who came; a workshop whose report fails is retried by the next run.
+    Step("collect-attendance", _collect_attendance, _set("attendance"), tags=("graph-read",)),
+    Step("record-changes", _record_changes, _set("changes"), rehearse=_rehearse_changes),
+    Step("queue-messages", _queue_messages, _set("queue"), rehearse=_rehearse_queue),
+    Step("deliver-outbox", _deliver, _set("delivery"), sends=True, tags=("graph-delivery",)),
+)
+
+
+def run_reconcile(services: Services, as_of: dt.datetime | None = None, *, send: bool = True) -> ReconcileReport:
+    """One reconcile without Prefect: every step of STEPS in order (delivery left out unless `send`)."""
+    services = services.at(as_of)
+    now = services.now()
     report = ReconcileReport(as_of=now)
-    report.rsvp = sync_rsvps(sessions, gateway, programme, now)
-    report.attendance = collect_attendance(sessions, gateway, programme, now)
-    report.changes = record_changes(sessions, programme, now)
-    report.queue = queue_messages(sessions, programme, now)
-    if send:
-        report.delivery = deliver(sessions, gateway, as_of)
+    for step in STEPS:
+        if step.sends and not send:
+            continue
+        result = step.run(services, now)
+        if step.record is not None:
+            step.record(report, result)
     return report
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a reconcile at `as_of` would record and send, worked out in a transaction that is rolled back."""
+
+    report: ReconcileReport
+    new_messages: list[Message]  # not queued before
+
+    @property
+    def changes(self) -> ChangeReport:
+        return self.report.changes
+
+
+def preview(sessions: sessionmaker[Session], programme: Programme, as_of: dt.datetime) -> Preview:
+    """A dry run of the steps that can be rehearsed (not the RSVP sync, which needs Outlook, nor delivery), in
+    STEPS order in one transaction that is rolled back: nothing is kept."""
+    report = ReconcileReport(as_of=as_of.astimezone(dt.UTC))
+    new: list[Message] = []
+    session = sessions()
+    try:
+        session.begin()
+        for step in STEPS:
+            if step.rehearse is not None:
+                new += step.rehearse(session, programme, as_of, report)
+        return Preview(report, new)
+    finally:
+        session.rollback()
+        session.close()

@@ -80,12 +80,12 @@ def test_without_preview_the_command_runs_the_flow(
     data_dir: Path,
     world: World,
     run_cli,
-    emulator,  # type: ignore[no-untyped-def]
+    recording_gateway,  # type: ignore[no-untyped-def]
 ) -> None:
     result = run_cli("digest", "--as-of", "2022-10-17")
 
     assert result.exit_code == 0, result.stderr
     assert "digest for the week of 2022-10-17: 12 emails queued for 12 recipients" in result.stdout
     assert "artifact digest-2022-w42" in result.stdout
-    digests = [i for items in emulator.mailboxes().values() for i in items if i.subject.startswith("Weekly digest")]
+    digests = [m for m in recording_gateway.mails if m.spec.subject.startswith("Weekly digest")]
     assert len(digests) == 12

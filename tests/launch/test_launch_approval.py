@@ -1,8 +1,10 @@
-"""Approval: a launch pauses with a typed form; approved sends, rejected or unanswered sends nothing."""
+"""Approval: a launch pauses with a typed form; approved sends, rejected or unanswered sends nothing. What is sent
+goes to a recording gateway (tests/fakes): the end-to-end launch through Graph is test_launch_wave_end_to_end."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import threading
 import time
@@ -29,7 +31,8 @@ def launch_in_background(**params: Any) -> tuple[threading.Thread, dict[str, Any
     def run() -> None:
         outcome["result"] = launch_wave(wave="wave-1", as_of=AS_OF, require_approval=True, approval_poll_s=1, **params)
 
-    thread = threading.Thread(target=run, daemon=True)
+    # In the test's context: the flow run uses the services the recording_gateway fixture provides.
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(run,), daemon=True)
     thread.start()
     return thread, outcome
 
@@ -50,20 +53,20 @@ def wait_until_paused(timeout: float = 60) -> None:
 
 def test_an_approved_launch_sends_the_invitations_and_records_who_approved(
     data_dir: Path,
-    emulator,
+    recording_gateway,
     run_cli,
     sessions,  # type: ignore[no-untyped-def]
 ) -> None:
     assert run_cli("partners", "import", str(SAMPLE_PARTNERS)).exit_code == 0
     thread, outcome = launch_in_background()
     wait_until_paused()
-    assert emulator.mailboxes() == {}, "nothing may be sent before approval"
+    assert recording_gateway.mailboxes() == {}, "nothing may be sent before approval"
 
     asyncio.run(_resume("wave-1", "Programme Manager", True, "go"))
     thread.join(timeout=120)
 
     assert outcome["result"]["queued"] == 6
-    assert len(emulator.events("digital.health.hubs@example.org")) == 6
+    assert len(recording_gateway.live_events()) == 6
     with sessions() as session:
         wave = session.get_one(models.Wave, "wave-1")
         invited_at = set(session.scalars(select(models.Invitation.invited_at)))
@@ -73,7 +76,7 @@ def test_an_approved_launch_sends_the_invitations_and_records_who_approved(
     assert invited_at == queued_at == {AS_OF}
 
 
-def test_a_rejected_launch_sends_nothing(data_dir: Path, emulator, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_rejected_launch_sends_nothing(data_dir: Path, recording_gateway, run_cli) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("partners", "import", str(SAMPLE_PARTNERS)).exit_code == 0
     thread, outcome = launch_in_background()
     wait_until_paused()
@@ -82,14 +85,14 @@ def test_a_rejected_launch_sends_nothing(data_dir: Path, emulator, run_cli) -> N
     thread.join(timeout=120)
 
     assert outcome["result"]["outcome"] == "rejected: nothing sent"
-    assert emulator.mailboxes() == {}
-    assert emulator.events("digital.health.hubs@example.org") == []
+    assert recording_gateway.mailboxes() == {}
+    assert recording_gateway.events == {}
 
 
-def test_an_unanswered_launch_times_out_and_sends_nothing(data_dir: Path, emulator, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_an_unanswered_launch_times_out_and_sends_nothing(data_dir: Path, recording_gateway, run_cli) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("partners", "import", str(SAMPLE_PARTNERS)).exit_code == 0
     thread, outcome = launch_in_background(approval_timeout_s=3)
     thread.join(timeout=120)
 
     assert outcome["result"]["outcome"] == "approval timed out: nothing sent"
-    assert emulator.mailboxes() == {}
+    assert recording_gateway.mailboxes() == {}

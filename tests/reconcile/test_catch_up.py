@@ -12,9 +12,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def timeline(data_dir, sessions, emulator, programme) -> Timeline:  # type: ignore[no-untyped-def]
+def timeline(data_dir, sessions, programme) -> Timeline:  # type: ignore[no-untyped-def]
     import_sample(sessions, programme)
-    timeline = Timeline.start(sessions, emulator, programme)
+    timeline = Timeline.start(sessions, programme)
     timeline.launch_core(d("2022-09-20"))
     return timeline
 

@@ -23,12 +23,12 @@ MANAGER = "programme.manager@example.org"
 
 
 @pytest.fixture
-def timeline(data_dir, sessions, emulator, programme) -> Timeline:  # type: ignore[no-untyped-def]
+def timeline(data_dir, sessions, programme) -> Timeline:  # type: ignore[no-untyped-def]
     """The sample partners, every hub but HUB at its stage since 1 December 2022 (too recent to stall in
     these tests), HUB at stage 1 since 31 August: longer than 90 days, so stalled, from Wednesday 30 November."""
     import_sample(sessions, programme, hubs_since=dt.datetime(2022, 12, 1, 12, tzinfo=UK))
     set_stage_since(sessions, HUB, d("2022-08-31"))
-    return Timeline.start(sessions, emulator, programme)
+    return Timeline.start(sessions, programme)
 
 
 def ladder(timeline: Timeline) -> list[tuple[str, str, str]]:

@@ -1,4 +1,5 @@
-"""The Prefect flow on a real Prefect server: a few days of reconcile runs, their names, tags and summaries."""
+"""The Prefect flow on a real Prefect server: a few days of reconcile runs, their names, tags and summaries (sending
+through a recording gateway; the real one is tested against the Graph emulator elsewhere)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ LEADS = {"central.lead@example.org", "morley.lead@example.org", "woodsley-holt-p
 
 
 @pytest.fixture
-def timeline(data_dir, sessions, emulator, programme) -> Timeline:  # type: ignore[no-untyped-def]
+def timeline(data_dir, sessions, programme, recording_gateway) -> Timeline:  # type: ignore[no-untyped-def]
     import_sample(sessions, programme)
     launch_wave(wave="wave-1", as_of=local(d("2022-09-20")), require_approval=False)
-    timeline = Timeline.start(sessions, emulator, programme)
+    timeline = Timeline.start(sessions, programme, recording_gateway)
     timeline.record(d("2022-09-20"))
     return timeline
 

@@ -14,7 +14,7 @@ from rollout.reconcile import sync_rsvps
 from rollout.reconcile.rsvp import ResponseUpdate, response_updates
 from tests.reconcile.builders import d, local
 from tests.reconcile.db_setup import import_sample
-from tests.reconcile.timeline import ORGANISER, Timeline, days, with_wave_1_line
+from tests.reconcile.timeline import Timeline, days, with_wave_1_line
 
 NOW = dt.datetime(2022, 10, 1, tzinfo=dt.UTC)
 
@@ -34,9 +34,9 @@ def test_only_changed_responses_are_updates_matched_case_blind() -> None:
 
 
 @pytest.fixture
-def timeline(data_dir, sessions, emulator, programme) -> Timeline:  # type: ignore[no-untyped-def]
+def timeline(data_dir, sessions, programme) -> Timeline:  # type: ignore[no-untyped-def]
     import_sample(sessions, programme)
-    timeline = Timeline.start(sessions, emulator, programme)
+    timeline = Timeline.start(sessions, programme)
     timeline.launch_core(d("2022-09-20"))
     return timeline
 
@@ -122,4 +122,4 @@ def test_a_workshop_cancelled_mid_wave_gets_its_cancellation_and_no_more_reminde
             session.scalars(select(models.Action).join(models.Workshop).where(models.Workshop.number == 2)).all() == []
         )
     assert 2 not in timeline.attendees()
-    assert all("workshop 2" not in e["subject"] for e in timeline.emulator.events(ORGANISER))
+    assert all("workshop 2" not in e.spec.subject for e in timeline.gateway.live_events())

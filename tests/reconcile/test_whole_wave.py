@@ -1,4 +1,5 @@
-"""Wave 1, day by day from launch to the end of March, through the real gateway and the Graph emulator.
+"""Wave 1, day by day from launch to the end of March, through the launch-wave flow, the reconciler and a recording
+gateway (tests/fakes; the real gateway and the Graph emulator have their own tests).
 
 Every reminder, follow-up, action chase and escalation must reach the right people on the right day, once. The
 expected ledger below is worked out independently of rollout's code: dates by hand from the calendar (bank
@@ -99,13 +100,12 @@ def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
     tmp_path: Path,
     data_dir,
     sessions,
-    emulator,
     programme,  # type: ignore[no-untyped-def]
 ) -> None:
     import_sample(sessions, programme)  # every hub at its stage since 31 August 2022
     set_stage_since(sessions, CENTRAL_LIB, d("2022-09-02"))  # stage 2 longer than 120 days: stalled from Sun 1 Jan
     set_stage_since(sessions, WOODSLEY_LIB, d("2022-08-27"))  # ... from Mon 26 Dec (Boxing Day)
-    timeline = Timeline.start(sessions, emulator, programme)
+    timeline = Timeline.start(sessions, programme)
     timeline.launch(d("2022-09-20"))
     attendees = timeline.attendees()
     cancelled_config = with_wave_1_line(tmp_path, "cancelled_workshops = [4]")
@@ -123,7 +123,7 @@ def test_a_whole_wave_day_by_day_sends_everything_once_on_its_day(
     assert not missing and not unexpected, (sorted(missing)[:20], sorted(unexpected)[:20])
 
     # Exactly once, in Outlook's own words too: each address's mailbox holds each email once.
-    for address, items in emulator.mailboxes().items():
+    for address, items in timeline.gateway.mailboxes().items():
         subjects = Counter((item.kind, item.subject) for item in items)
         assert set(subjects.values()) == {1}, (address, [s for s, n in subjects.items() if n > 1])
     with sessions() as session:

@@ -1,27 +1,32 @@
-"""Time travel for end-to-end tests: run the reconciler day by day through the real gateway and the emulator,
-and keep a ledger of what each address received on which (simulated) day."""
+"""Time travel for the reconciler's tests: run it day by day through a recording gateway (tests/fakes), and keep a
+ledger of what each address received on which (simulated) day. The real gateway against the Graph emulator is
+tested by tests/m365, tests/emulator, tests/faults and the end-to-end launch, digest and simulation tests."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from rollout.config import Programme
+from rollout.config import Programme, load_programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.outbound.delivery import DeliveryReport
-from rollout.outbound.gateway import Gateway
+from rollout.outbound.gateway import Response
 from rollout.programme.launch import prepare_launch, queue_launch
 from rollout.reconcile import ReconcileReport, deliver, run_reconcile
-from rollout.runtime import gateway as runtime_gateway
+from rollout.services import Services, build_services, provided
+from rollout.settings import Settings
 from tests.conftest import CONFIG
+from tests.fakes.gateway import FakeGateway
 from tests.reconcile.builders import UK, local
 
 ORGANISER = "digital.health.hubs@example.org"
@@ -69,24 +74,50 @@ def label(kind: str, subject: str) -> tuple[str, str]:
 Entry = tuple[dt.date, str, str, str]  # day, address, what, about
 
 
+# Graph's words for a reply (as the emulator and Outlook take them) and the gateway's.
+RESPONSES: dict[str, Response] = {
+    "accepted": "accepted",
+    "tentativelyAccepted": "tentative",
+    "tentative": "tentative",
+    "declined": "declined",
+    "none": "none",
+}
+
+
 @dataclass
 class Timeline:
     sessions: sessionmaker[Session]
-    emulator: Any
     programme: Programme
-    gateway: Gateway
+    gateway: FakeGateway
     ledger: Counter[Entry] = field(default_factory=Counter)
     reports: dict[dt.date, ReconcileReport] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, sessions: sessionmaker[Session], emulator: Any, programme: Programme) -> Timeline:
-        return cls(sessions, emulator, programme, runtime_gateway(programme))
+    def start(
+        cls, sessions: sessionmaker[Session], programme: Programme, gateway: FakeGateway | None = None
+    ) -> Timeline:
+        return cls(sessions, programme, gateway or FakeGateway(ORGANISER))
+
+    @property
+    def services(self) -> Services:
+        """A run's services: the test's database and recording gateway, and the timeline's current programme."""
+        settings = Settings.from_env()
+        return build_services(settings, programme=self.programme, sessions=self.sessions, gateway=self.gateway)
+
+    @contextmanager
+    def flows(self, config: Path | None = None) -> Iterator[Services]:
+        """Flow runs started in the block use these services (with the programme of `config`, when given)."""
+        services = self.services
+        if config is not None:
+            services = dataclasses.replace(services, programme=load_programme(config))
+        with provided(services):
+            yield services
 
     def record(self, day: dt.date) -> list[Entry]:
         """Whatever arrived in any mailbox since the last call, as received on `day`."""
         new = []
-        for address, items in self.emulator.mailboxes().items():
+        for address, items in self.gateway.mailboxes().items():
             for item in items[self.seen.get(address, 0) :]:
                 what, about = label(item.kind, item.subject)
                 # A lead's daily escalation names several hubs: one ledger entry per hub, as before it was combined.
@@ -97,7 +128,7 @@ class Timeline:
         return new
 
     def run(self, day: dt.date, hour: int = 7) -> ReconcileReport:
-        report = run_reconcile(self.sessions, self.gateway, self.programme, local(day, hour))
+        report = run_reconcile(self.services, local(day, hour))
         self.reports[day] = report
         self.record(day)
         return report
@@ -105,7 +136,8 @@ class Timeline:
     def launch(self, day: dt.date, config: Path = CONFIG) -> dict[str, object]:
         from flows.launch_wave import launch_wave
 
-        result = launch_wave(wave="wave-1", as_of=local(day), require_approval=False, config_path=str(config))
+        with self.flows(config):
+            result = launch_wave(wave="wave-1", as_of=local(day), require_approval=False)
         self.record(day)
         return result
 
@@ -118,7 +150,7 @@ class Timeline:
 
     def run_without_sending(self, day: dt.date, hour: int = 7) -> ReconcileReport:
         """A run whose delivery never happened (the mail service was down, or the worker died after queuing)."""
-        report = run_reconcile(self.sessions, self.gateway, self.programme, local(day, hour), send=False)
+        report = run_reconcile(self.services, local(day, hour), send=False)
         self.reports[day] = report
         return report
 
@@ -134,7 +166,7 @@ class Timeline:
             )
 
     def mail_counts(self) -> dict[str, int]:
-        return {address: len(items) for address, items in self.emulator.mailboxes().items()}
+        return {address: len(items) for address, items in self.gateway.mailboxes().items()}
 
     def event_ids(self) -> dict[int, str]:
         with self.sessions() as session:
@@ -148,15 +180,14 @@ class Timeline:
         """Each workshop's attendees as Outlook has them (events cancelled there are gone)."""
         by_subject: dict[int, list[str]] = {}
         titles = {w.title: w.number for w in self.programme.workshops}
-        for event in self.emulator.events(ORGANISER):
+        for event in self.gateway.live_events():
             # "Digital Health Hubs workshop: {title}, {when}": the subject names the workshop by its title
-            title = re.sub(r"^[^:]*workshop: (.*), \w{3} \d+ \w{3} \d\d:\d\d$", r"\1", event["subject"])
-            number = titles[title]
-            by_subject[number] = sorted(a["emailAddress"]["address"].lower() for a in event["attendees"])
+            title = re.sub(r"^[^:]*workshop: (.*), \w{3} \d+ \w{3} \d\d:\d\d$", r"\1", event.spec.subject)
+            by_subject[titles[title]] = event.attendees
         return by_subject
 
     def respond(self, number: int, email: str, response: str) -> None:
-        self.emulator.set_response(ORGANISER, self.event_ids()[number], email, response)
+        self.gateway.respond(self.event_ids()[number], email, RESPONSES[response])
 
     def on(self, day: dt.date, what: str | None = None) -> Counter[tuple[str, str]]:
         """(address, "what: about") of everything that arrived on `day`; with `what`, (address, about) of that kind."""

@@ -260,7 +260,7 @@ def simulate(
 
         simulation = Simulation(
             world,
-            engine(world) if engine else FlowEngine(options.config_path),
+            engine(world) if engine else FlowEngine(world.services),
             partners,
             every_day=options.every_day,
             on_digest=write_previews,

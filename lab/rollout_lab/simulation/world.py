@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from graph_emulator import EmulatorConfig, GraphEmulator
 from graph_emulator.cli import DEMO_APP, environment
-from rollout import runtime
 from rollout.config import Programme
 from rollout.db.migrate import upgrade
 from rollout.db.session import make_engine, session_factory
+from rollout.services import Services, build_services
+from rollout.settings import Settings
 
 # Files and folders the simulation owns in its directory; anything else there is left alone. The migrated empty
 # Prefect database (PREFECT_TEMPLATE) is kept: migrating a new one takes most of the temporary server's start.
@@ -83,6 +84,7 @@ class World:
     emulator: GraphEmulator
     organiser: str
     clock: Clock
+    services: Services  # built once: every flow run of the simulation uses them (rollout.services.provided)
     prefect: str  # where the runs are recorded, for people
     prefect_ui: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -280,10 +282,6 @@ def simulated_world(
     organiser = programme.programme.organiser_mailbox
     clock = Clock(start)
     with ExitStack() as stack:
-        # Flows reach the database and the gateway through rollout.runtime's per-process caches: drop what they
-        # hold for this world when it ends (and anything stale from an earlier one when it starts).
-        runtime.forget()
-        stack.callback(runtime.forget)
         stack.enter_context(fast_sqlite_commits(url))
         engine = make_engine(url)
         stack.callback(engine.dispose)
@@ -304,13 +302,23 @@ def simulated_world(
             "ROLLOUT_SEND_PACE": SEND_PACE,
         }
         stack.enter_context(environment_variables(settings))
+        sessions = session_factory(engine)
+        # One set of services for every run: one engine, one gateway (one token), the simulated clock.
+        services = build_services(
+            Settings.from_env(config_path=config_path, database_url=url),
+            programme=programme,
+            sessions=sessions,
+            clock=clock,
+        )
+        stack.callback(services.close)
         where, ui = stack.enter_context(prefect_api(directory, emulator.ca_bundle))
         yield World(
             directory=directory,
             programme=programme,
             config_path=config_path,
             database_url=url,
-            sessions=session_factory(engine),
+            sessions=sessions,
+            services=services,
             emulator=emulator,
             organiser=organiser,
             clock=clock,
