@@ -9,7 +9,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
 from prefect.exceptions import ObjectNotFound
 
-from rollout.m365.settings import DEFAULT_MAX_IN_FLIGHT, DEFAULT_SEND_PACE, GatewaySettingsError, int_from_env
+from rollout.m365.settings import DEFAULT_MAX_IN_FLIGHT, GatewaySettingsError, int_from_env
 from rollout.m365.shared_limits import LimitSpec, limit_specs
 
 
@@ -21,17 +21,17 @@ class LimitChange:
 
 def gateway_limit_specs(env: Mapping[str, str], organiser_fallback: str) -> list[LimitSpec]:
     """The limits for the app and mailbox the gateway will use: ROLLOUT_CLIENT_ID, ROLLOUT_ORGANISER (or the
-    configuration's organiser), ROLLOUT_GRAPH_MAX_IN_FLIGHT and ROLLOUT_SEND_PACE. No secret is needed."""
+    configuration's organiser) and ROLLOUT_GRAPH_MAX_IN_FLIGHT. No secret is needed. The pace is each run's own
+    ROLLOUT_SEND_PACE: how long a send holds the mailbox's one slot."""
     problems: list[str] = []
     client_id = env.get("ROLLOUT_CLIENT_ID", "").strip()
     if not client_id:
         problems.append("ROLLOUT_CLIENT_ID is not set (the shared limits are per app)")
     organiser = env.get("ROLLOUT_ORGANISER", "").strip() or organiser_fallback
     in_flight = int_from_env(env, "ROLLOUT_GRAPH_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT, problems)
-    pace = int_from_env(env, "ROLLOUT_SEND_PACE", DEFAULT_SEND_PACE, problems)
     if problems:
         raise GatewaySettingsError(problems)
-    return limit_specs(client_id, organiser, in_flight, pace)
+    return limit_specs(client_id, organiser, in_flight)
 
 
 def ensure_limits(specs: Iterable[LimitSpec]) -> list[LimitChange]:

@@ -67,7 +67,9 @@ class O365Gateway:
             in_flight_semaphore(settings.client_id, settings.max_in_flight),
             send_pacer(settings.organiser, settings.send_pace_per_minute, pace_window_s),
             retry_gate(settings.client_id),
-            shared_limits(settings.shared_limits, settings.client_id, settings.organiser),
+            shared_limits(
+                settings.shared_limits, settings.client_id, settings.organiser, settings.send_pace_per_minute
+            ),
         )
         self._policy = retry_policy or RetryPolicy()
         self._user = f"users/{segment(settings.organiser)}"

@@ -1,7 +1,7 @@
 """The one place a Graph request is made.
 
-Every request: body validated against the vendored schema -> (sending? wait for the mailbox's pace, then for a
-slot of the shared rate limit) -> fresh token -> at most N in flight per app (in this process, then on the Prefect
+Every request: body validated against the vendored schema -> (sending? wait for the mailbox's pace, then for its
+shared send slot) -> fresh token -> at most N in flight per app (in this process, then on the Prefect
 server when limits are shared: shared_limits.py) -> O365's `Connection.oauth_request` (its session carries the token) ->
 the response classified into success, `RetryableFailure` (429/5xx/connection trouble: the operation is re-run
 by retry.py) or a typed `GraphError` raised at once.
@@ -98,9 +98,8 @@ class GraphPipeline:
             validate_body(schema, json_body)
         url = self._service_url + path.lstrip("/")
         pace = self._pacer.slot() if sending else contextlib.nullcontext()
-        with pace:
-            if sending:
-                self._shared.send()
+        shared = self._shared.send() if sending else contextlib.nullcontext()
+        with pace, shared:
             return self._send(method, url, json_body, raw_body, content_type, params, auth_retry=True)
 
     def _send(

@@ -21,8 +21,6 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from graph_emulator.requestlog import RequestRecord
-
 BIN = Path(sys.executable).parent
 POOL = "rollout"
 
@@ -54,13 +52,17 @@ class Cluster:
     rollout_env: Mapping[str, str]  # ROLLOUT_* for the workers and for `rollout deploy`
     prefect_database_url: str | None = None  # PostgreSQL (sync URL) for the Prefect server; None: SQLite
     workers: int = 2
+    installed: Path | None = None  # an unpacked rollout wheel the workers and ops import from, before anything else
     api_url: str = ""
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def env(self, name: str) -> dict[str, str]:
         home = self.directory / name
         home.mkdir(parents=True, exist_ok=True)
-        return {**_base_environment(home), "PREFECT_API_URL": self.api_url, **self.rollout_env}
+        env = {**_base_environment(home), "PREFECT_API_URL": self.api_url, **self.rollout_env}
+        if self.installed is not None:
+            env["PYTHONPATH"] = str(self.installed)
+        return env
 
     def start_server(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -93,6 +95,15 @@ class Cluster:
             timeout=timeout,
             check=False,
         )
+
+    def python(self, code: str) -> str:
+        """What `python -c CODE` prints in a worker's environment."""
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=self.env("ops"), cwd=self.directory, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr)
+        return done.stdout
 
     def run_deployment(self, name: str, parameters: Mapping[str, object]) -> str:
         """Create a flow run of a deployment (as `prefect deployment run` does) and return its id."""
@@ -171,23 +182,20 @@ def _wait_until(check: object, timeout: float, what: str, interval: float = 0.5)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def most_in_flight(records: Sequence[RequestRecord]) -> int:
-    """The most Graph requests the emulator was answering at once."""
-    spans = [(r.started, r.finished) for r in records if r.path.startswith("/v1.0/")]
-    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
-    most = current = 0
-    for _, step in edges:
-        current += step
-        most = max(most, current)
-    return most
 
+def unpacked_wheel(repository: Path, directory: Path) -> Path:
+    """Build the product's wheel (no editable install) and unpack it, as `pip install` would lay it out."""
+    import zipfile
 
-def most_sends_in_window(records: Sequence[RequestRecord], window_s: float = 60.0) -> int:
-    """The most sends (requests that delivered something) the emulator received in any `window_s` seconds."""
-    times = sorted(r.started for r in records if r.is_send and r.status < 400)
-    most = first = 0
-    for last, at in enumerate(times):
-        while at - times[first] >= window_s:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
+    dist = directory / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(dist), "."],
+        cwd=repository,
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = dist.glob("digital_health_rollout-*.whl")
+    target = directory / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    return target

@@ -12,10 +12,10 @@ from prefect.exceptions import ObjectNotFound
 
 from deployments.limits import ensure_limits, gateway_limit_specs
 from graph_emulator import GraphEmulator
+from graph_emulator.requestlog import most_in_flight
 from rollout.m365.gateway import O365Gateway
 from rollout.m365.settings import GatewaySettings
-from rollout.m365.shared_limits import LimitSpec, SharedLimitMissingError, limit_names, limit_specs
-from tests.distributed.cluster import most_in_flight
+from rollout.m365.shared_limits import LimitSpec, SharedLimitMissingError, limit_names, limit_specs, send_hold_s
 from tests.m365.gateway_support import (
     FAST_RETRIES,
     ORGANISER,
@@ -66,7 +66,7 @@ def test_a_missing_shared_limit_stops_the_send_with_a_message_that_says_how_to_c
 def test_the_server_limit_caps_requests_in_flight_below_the_process_limit(emulator: GraphEmulator) -> None:
     client_id = "shared-limits-two"
     _delete_limits(client_id)
-    specs = limit_specs(client_id, ORGANISER, max_in_flight=2, send_pace_per_minute=6000)
+    specs = limit_specs(client_id, ORGANISER, max_in_flight=2)
     assert {change.outcome for change in ensure_limits(specs)} == {"created"}
     gateway = O365Gateway(_app(emulator, client_id), retry_policy=FAST_RETRIES)  # 4 in flight per process
 
@@ -85,19 +85,20 @@ def test_the_server_limit_caps_requests_in_flight_below_the_process_limit(emulat
     assert limit.active_slots == 0  # every slot given back
 
 
-def test_the_send_limit_fits_the_pace_into_any_minute() -> None:
-    requests, sends = limit_specs("app", "Hubs@Council.example", max_in_flight=4, send_pace_per_minute=30)
+def test_one_send_holds_the_mailbox_a_little_over_its_share_of_a_minute() -> None:
+    requests, sends = limit_specs("app", "Hubs@Council.example", max_in_flight=4)
     assert requests == LimitSpec("rollout-graph-requests:app:hubs@council.example", 4)
-    # A full bucket then a minute of decay: limit + 60 * decay sends, never more than the pace.
-    assert sends.limit + 60 * sends.slot_decay_per_second <= 30
-    assert sends.limit + 60 * sends.slot_decay_per_second >= 29
+    assert sends == LimitSpec("rollout-graph-sends:hubs@council.example", 1)
+    # Holds never overlap: 30 holds take more than a minute, with a second of margin for a slow arrival.
+    assert 30 * send_hold_s(30) >= 61
+    assert 30 * send_hold_s(30) <= 62
 
 
 def test_deploying_the_limits_twice_changes_nothing_the_second_time() -> None:
-    env = {"ROLLOUT_CLIENT_ID": "shared-limits-deploy", "ROLLOUT_SEND_PACE": "30"}
+    env = {"ROLLOUT_CLIENT_ID": "shared-limits-deploy"}
     _delete_limits("shared-limits-deploy")
     specs = gateway_limit_specs(env, organiser_fallback=ORGANISER)
     assert [c.outcome for c in ensure_limits(specs)] == ["created", "created"]
     assert [c.outcome for c in ensure_limits(specs)] == ["unchanged", "unchanged"]
-    faster = gateway_limit_specs(env | {"ROLLOUT_SEND_PACE": "20"}, organiser_fallback=ORGANISER)
-    assert [c.outcome for c in ensure_limits(faster)] == ["unchanged", "updated"]
+    fewer = gateway_limit_specs(env | {"ROLLOUT_GRAPH_MAX_IN_FLIGHT": "2"}, organiser_fallback=ORGANISER)
+    assert [c.outcome for c in ensure_limits(fewer)] == ["updated", "unchanged"]
