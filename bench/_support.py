@@ -45,17 +45,6 @@ def recipient(n: int, domain: str = "bench.example") -> str:
     return f"resident{n}@{domain}"
 
 
-def max_in_window(times: list[float], window: float = 60.0) -> int:
-    """The most timestamps in any `window` seconds."""
-    times = sorted(times)
-    best, left = 0, 0
-    for right, t in enumerate(times):
-        while times[left] <= t - window:
-            left += 1
-        best = max(best, right - left + 1)
-    return best
-
-
 @dataclass(frozen=True)
 class ServerView:
     """What the emulator saw and what the recipients received."""

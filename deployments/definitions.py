@@ -14,7 +14,7 @@ CRON_WEEKDAY = {"monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "frida
 class DeploymentSpec:
     flow_name: str
     name: str
-    entrypoint: str  # path:function, relative to the project root
+    entrypoint: str  # module:function, importable from the installed package
     description: str
     cron: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -32,14 +32,14 @@ def deployment_specs(programme: Programme) -> list[DeploymentSpec]:
         DeploymentSpec(
             flow_name="launch-wave",
             name="launch-wave",
-            entrypoint="flows/launch_wave.py:launch_wave",
+            entrypoint="flows.launch_wave:launch_wave",
             description="Launch a wave: plan, publish, ask for approval, send invitations. Run with -p wave=wave-2.",
             tags=("rollout", "launch"),
         ),
         DeploymentSpec(
             flow_name="reconcile",
             name="daily",
-            entrypoint="flows/reconcile.py:reconcile",
+            entrypoint="flows.reconcile:reconcile",
             description="Daily: RSVPs, reminders, follow-up actions, stalled-hub escalations.",
             cron=f"{runs.reconcile_time.minute} {runs.reconcile_time.hour} * * *",
             tags=("rollout", "reconcile"),
@@ -48,7 +48,7 @@ def deployment_specs(programme: Programme) -> list[DeploymentSpec]:
         DeploymentSpec(
             flow_name="weekly-digest",
             name="weekly",
-            entrypoint="flows/weekly_digest.py:weekly_digest",
+            entrypoint="flows.weekly_digest:weekly_digest",
             description="Weekly progress digest to the programme manager and LCP leads.",
             cron=f"{runs.digest_time.minute} {runs.digest_time.hour} * * {CRON_WEEKDAY[runs.digest_weekday]}",
             tags=("rollout", "digest"),

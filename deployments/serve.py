@@ -14,8 +14,8 @@ from rollout.config import Programme
 
 
 def load_flow(spec: DeploymentSpec) -> Flow[Any, Any]:
-    path, function = spec.entrypoint.split(":")
-    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    module_name, function = spec.entrypoint.split(":")
+    module = importlib.import_module(module_name)
     flow: Flow[Any, Any] = getattr(module, function)
     return flow
 

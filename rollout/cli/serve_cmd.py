@@ -27,9 +27,20 @@ def deploy(
     ],
     config: ConfigOption = None,
 ) -> None:
-    """Create or update the deployments on a work pool, for workers on one or several machines."""
+    """Create or update, idempotently, the deployments on a work pool (workers install the rollout package), the
+    shared Microsoft 365 limits and the ops notifications (ROLLOUT_NOTIFY_BLOCK)."""
     loaded = programme(config)
     from deployments.deploy import deploy_all
 
-    ids = deploy_all(loaded, pool)
-    console.print(f"{len(ids)} deployments on work pool {pool!r}; start a worker: prefect worker start --pool {pool}")
+    report = deploy_all(loaded, pool)
+    if report.work_pool_created:
+        console.print(f"work pool {pool!r}: created (process)")
+    for name in report.deployments:
+        console.print(f"deployment {name}: registered on work pool {pool!r}")
+    for limit in report.limits:
+        console.print(f"limit {limit.name}: {limit.outcome}")
+    for automation in report.automations:
+        console.print(f"automation {automation.name!r}: {automation.outcome}")
+    if report.notify_block is None:
+        console.print("no notifications: set ROLLOUT_NOTIFY_BLOCK to a notification block (docs/operations.md)")
+    console.print(f"start workers on each machine: prefect worker start --pool {pool}")

@@ -287,6 +287,8 @@ class Runs(Strict):
     reconcile_time: dt.time = dt.time(7, 0)
     digest_weekday: Weekday = "monday"
     digest_time: dt.time = dt.time(8, 0)
+    # Ops are notified when a launch has waited this long for its approval (an automation `rollout deploy` creates).
+    approval_alert_hours: Annotated[int, Field(ge=1, le=336)] = 4
 
     @field_validator("reconcile_time", "digest_time", mode="before")
     @classmethod

@@ -30,6 +30,7 @@ from rollout.m365.pipeline import GraphPipeline, GraphResponse, segment
 from rollout.m365.redact import install_log_redaction
 from rollout.m365.retry import RetryPolicy, run_with_retries
 from rollout.m365.settings import GatewaySettings, SecretLoader
+from rollout.m365.shared_limits import shared_limits
 from rollout.outbound.gateway import (
     AttendanceReport,
     EventSpec,
@@ -68,6 +69,9 @@ class O365Gateway:
             in_flight_semaphore(settings.client_id, settings.max_in_flight),
             send_pacer(settings.organiser, settings.send_pace_per_minute, pace_window_s),
             retry_gate(settings.client_id),
+            shared_limits(
+                settings.shared_limits, settings.client_id, settings.organiser, settings.send_pace_per_minute
+            ),
         )
         self._policy = retry_policy or RetryPolicy()
         self._user = f"users/{segment(settings.organiser)}"

@@ -1,7 +1,8 @@
 """The one place a Graph request is made.
 
-Every request: body validated against the vendored schema -> (sending? wait for the mailbox's pace) -> fresh
-token -> at most N in flight per app -> O365's `Connection.oauth_request` (its session carries the token) ->
+Every request: body validated against the vendored schema -> (sending? wait for the mailbox's pace, then for its
+shared send slot) -> fresh token -> at most N in flight per app (in this process, then on the Prefect
+server when limits are shared: shared_limits.py) -> O365's `Connection.oauth_request` (its session carries the token) ->
 the response classified into success, `RetryableFailure` (429/5xx/connection trouble: the operation is re-run
 by retry.py) or a typed `GraphError` raised at once.
 """
@@ -22,6 +23,7 @@ from rollout.m365.limits import RetryAfterGate, SendPacer
 from rollout.m365.redact import scrub
 from rollout.m365.retry import TRANSIENT_STATUSES, RetryableFailure, parse_retry_after
 from rollout.m365.schema import validate_body
+from rollout.m365.shared_limits import ProcessOnly, SharedLimits
 from rollout.outbound.gateway import NotFoundGraphError, PermanentGraphError
 
 log = logging.getLogger("rollout.m365")
@@ -62,12 +64,14 @@ class GraphPipeline:
         in_flight: threading.BoundedSemaphore,
         pacer: SendPacer,
         gate: RetryAfterGate,
+        shared: SharedLimits | None = None,
     ) -> None:
         self._connection = connection
         self._service_url = service_url if service_url.endswith("/") else service_url + "/"
         self._in_flight = in_flight
         self._pacer = pacer
         self._gate = gate
+        self._shared = shared or ProcessOnly()
         self.stats = PipelineStats()
 
     @property
@@ -100,7 +104,8 @@ class GraphPipeline:
         else:
             url = self._service_url + path.lstrip("/")
         pace = self._pacer.slot() if sending else contextlib.nullcontext()
-        with pace:
+        shared = self._shared.send() if sending else contextlib.nullcontext()
+        with pace, shared:
             return self._send(method, url, json_body, raw_body, content_type, params, auth_retry=True)
 
     def _send(
@@ -130,7 +135,7 @@ class GraphPipeline:
             kwargs["data"] = raw_body
         self._gate.wait()
         self.stats.count("requests")
-        with self._in_flight:
+        with self._in_flight, self._shared.request():
             try:
                 response = connection.oauth_request(url, method.lower(), **kwargs)
             except requests.RequestException as exc:

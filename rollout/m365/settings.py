@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from rollout.errors import InputError
 from rollout.m365.redact import REDACTOR
+from rollout.m365.shared_limits import shared_mode
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_LOGIN_URL = "https://login.microsoftonline.com"
@@ -73,6 +74,7 @@ class GatewaySettings:
     ca_bundle: str | None = None
     send_pace_per_minute: int = DEFAULT_SEND_PACE
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    shared_limits: str = ""  # "prefect": also take slots from the Prefect server's limits (shared_limits.py)
 
     def __post_init__(self) -> None:
         problems = []
@@ -116,8 +118,9 @@ class GatewaySettings:
         if not organiser:
             problems.append("ROLLOUT_ORGANISER is not set (and the configuration names no organiser)")
         credential = _credential_from_env(env, problems, secret_loader or load_prefect_secret)
-        pace = _int_from_env(env, "ROLLOUT_SEND_PACE", DEFAULT_SEND_PACE, problems)
-        in_flight = _int_from_env(env, "ROLLOUT_GRAPH_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT, problems)
+        pace = int_from_env(env, "ROLLOUT_SEND_PACE", DEFAULT_SEND_PACE, problems)
+        in_flight = int_from_env(env, "ROLLOUT_GRAPH_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT, problems)
+        shared = shared_mode(env, problems)
         if problems:
             raise GatewaySettingsError(problems)
         return cls(
@@ -130,6 +133,7 @@ class GatewaySettings:
             ca_bundle=env.get("ROLLOUT_CA_BUNDLE") or None,
             send_pace_per_minute=pace,
             max_in_flight=in_flight,
+            shared_limits=shared,
         )
 
 
@@ -169,7 +173,7 @@ def _credential_from_env(env: Mapping[str, str], problems: list[str], loader: Se
     return ClientCredential()
 
 
-def _int_from_env(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+def int_from_env(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
