@@ -27,6 +27,7 @@ from tests.distributed.cluster import Cluster, running_cluster, unpacked_wheel
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.postgres,
     pytest.mark.skipif(
         not os.environ.get("ROLLOUT_TEST_POSTGRES_URL"), reason="runs in the PostgreSQL lane (Prefect server on it)"
     ),
