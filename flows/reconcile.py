@@ -13,10 +13,14 @@ from prefect.runtime import flow_run
 
 from flows.arguments import as_is
 from flows.run_tags import tag_this_run
+from flows.stops import stopped
+from rollout.config import Programme
 from rollout.db.types import utcnow
+from rollout.errors import InputError, SystemicError
 from rollout.planning.status import active_waves
 from rollout.reconcile import ReconcileReport
 from tasks.delivery import deliver_outbox
+from tasks.preflight import check_microsoft_365
 from tasks.programme import load_programme_file
 from tasks.reconcile import (
     collect_attendance_task,
@@ -38,12 +42,25 @@ def run_name() -> str:
 
 @flow(name="reconcile", flow_run_name=run_name, log_prints=False)
 def reconcile(as_of: dt.datetime | None = None, config_path: str | None = None) -> dict[str, object]:
-    """Sync RSVPs, record what changed, queue what is due, deliver it, and publish a summary."""
-    logger = get_run_logger()
+    """Sync RSVPs, record what changed, queue what is due, deliver it, and publish a summary. Stops (Failed, one
+    message naming the fix) when Microsoft 365 refuses the app: before anything is recorded or queued if it does
+    so at the start, with every unsent message still queued if it does so mid-delivery."""
     now = (as_of or utcnow()).astimezone(dt.UTC)
     programme = load_programme_file(config_path)
     today = now.astimezone(programme.tz).date()
     tag_this_run("reconcile", *(f"wave:{wave}" for wave in active_waves(programme, today)))
+    try:
+        check_microsoft_365(as_is(programme))
+    except (SystemicError, InputError) as error:
+        return stopped(error, "nothing was recorded or queued")
+    try:
+        return _reconcile(programme, now, as_of)
+    except (SystemicError, InputError) as error:
+        return stopped(error)
+
+
+def _reconcile(programme: Programme, now: dt.datetime, as_of: dt.datetime | None) -> dict[str, object]:
+    logger = get_run_logger()
     report = ReconcileReport(as_of=now)
     report.rsvp = sync_rsvps_task(as_is(programme), now)
     logger.info("RSVPs: %s", report.rsvp.summary())

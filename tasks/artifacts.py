@@ -54,3 +54,18 @@ def publish_wave_plan(launch: LaunchPlan, programme: Programme, dry_run: bool) -
         ),
         description=f"{wave.name}: what launching sends",
     )
+
+
+@task(name="publish-launch-decision")
+def publish_launch_decision(launch: LaunchPlan, headline: str, decision: str) -> None:
+    """What ops read on a launch that sent nothing: who decided (or that nobody did), when and why."""
+    wave = launch.wave
+    create_markdown_artifact(
+        key=artifact_key(wave.id, "approval"),
+        markdown=(
+            f"# {wave.name} launch: {headline}\n\n{decision}.\n\n"
+            f"**Nothing was sent**: {launch.invitations} invitations were not queued. "
+            "Launch the wave again to ask for approval again.\n"
+        ),
+        description=f"{wave.name}: {headline}",
+    )

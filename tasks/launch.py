@@ -1,15 +1,23 @@
-"""Database side of a launch: persist the plan, then queue its intents."""
+"""Database side of a launch: persist the plan, record the approval decision, then queue its intents."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from prefect import task
+from prefect.runtime import flow_run
 
 from rollout.config import Programme
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
-from rollout.programme.launch import LaunchPlan, prepare_launch, queue_launch
+from rollout.programme.launch import (
+    Decision,
+    LaunchPlan,
+    describe_decision,
+    prepare_launch,
+    queue_launch,
+    record_decision,
+)
 from rollout.runtime import sessions
 
 
@@ -26,10 +34,21 @@ def queue_invitations(launch: LaunchPlan, as_of: dt.datetime | None = None) -> l
         return queue_launch(session, launch, as_of or utcnow())
 
 
-@task(name="record-approval")
-def record_approval(wave_id: str, approved_by: str, as_of: dt.datetime | None = None) -> None:
-    from rollout.db import models
-
+@task(name="record-launch-decision")
+def record_launch_decision(
+    wave_id: str, decision: Decision, decided_by: str | None, note: str = "", as_of: dt.datetime | None = None
+) -> str:
+    """Store who answered the approval request, how and why, stamped with the run's as_of (else now); returns it in
+    words."""
+    run_id = flow_run.id
     with unit_of_work(sessions()) as session:
-        wave = session.get_one(models.Wave, wave_id)
-        wave.approved_at, wave.approved_by = as_of or utcnow(), approved_by
+        row = record_decision(
+            session,
+            wave_id,
+            decision,
+            decided_by,
+            note,
+            at=as_of or utcnow(),
+            flow_run_id=str(run_id) if run_id else None,
+        )
+        return describe_decision(row)

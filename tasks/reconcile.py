@@ -15,10 +15,12 @@ from rollout.reconcile.apply import ChangeReport, QueueReport
 from rollout.reconcile.rsvp import RsvpReport
 from rollout.runtime import gateway, sessions
 from tasks.artifacts import artifact_key
+from tasks.preflight import unless_refused
 
 
-# A read: safe to retry. It fails the run (nothing queued) rather than remind on stale replies.
-@task(name="sync-rsvps", retries=2, retry_delay_seconds=20, tags=["graph-read"])
+# A read: safe to retry, unless Microsoft 365 refused the app (that needs a person). It fails the run (nothing
+# queued) rather than remind on stale replies.
+@task(name="sync-rsvps", retries=2, retry_delay_seconds=20, retry_condition_fn=unless_refused, tags=["graph-read"])
 def sync_rsvps_task(programme: Programme, as_of: dt.datetime) -> RsvpReport:
     return sync_rsvps(sessions(), gateway(programme), programme, as_of)
 

@@ -133,3 +133,18 @@ def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 person', '180 people', '6 workshops'."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def microsoft_365_ready(loaded: Programme) -> None:
+    """Before a command queues anything to send: the ROLLOUT_* settings are complete (else InputError, exit 2), the
+    app gets a token and reaches the organiser mailbox (else SystemicError, exit 5). The flow checks again, at no
+    cost: the gateway is shared within the process and a check that just passed stands for a minute."""
+    from rollout.m365.settings import GatewaySettingsError
+    from rollout.runtime import gateway  # O365/msal load only for commands that send
+
+    try:
+        ready = gateway(loaded)
+    except GatewaySettingsError as exc:  # one line, whatever is missing
+        problems = "; ".join(exc.problems)
+        raise InputError("environment", [f"{problems} (docs/microsoft365.md); nothing was queued or sent"]) from None
+    ready.check_access()
