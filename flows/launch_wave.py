@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 
 from flows.arguments import as_is
 from flows.run_tags import tag_this_run
-from flows.stops import refused, stopped
+from flows.stops import end_expired_pause, refused, stopped
 from rollout.db.types import utcnow
 from rollout.errors import InputError, SystemicError
 from rollout.outbound.delivery import DeliveryReport
@@ -120,6 +120,7 @@ def ask_for_approval(
             poll_interval=poll_s,
         )
     except FlowPauseTimeout:
+        end_expired_pause()
         words = record_launch_decision(wave, "timed_out", None, "", as_of)
         message = f"Timed out waiting for approval after {timeout_s} s: nothing sent"
         publish_launch_decision(as_is(launch), "approval timed out", words)

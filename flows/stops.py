@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import get_run_logger
-from prefect.states import Cancelled, Failed
+from prefect import get_client, get_run_logger
+from prefect.context import FlowRunContext
+from prefect.states import Cancelled, Failed, Running
 
 from rollout.errors import InputError, SystemicError
 
@@ -27,3 +28,13 @@ def refused(name: str, message: str) -> Any:
     caller gets prefect.exceptions.CancelledRun carrying `message`."""
     get_run_logger().warning("%s", message)
     return Cancelled(name=name, message=message)
+
+
+def end_expired_pause() -> None:
+    """After FlowPauseTimeout the run is still Paused on the server, which turns any later state into Failed ("never
+    resumed"). Set it Running again (forced: the pause is over), so its final state can say what happened."""
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        return
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(context.flow_run.id, Running(), force=True)
