@@ -10,14 +10,17 @@ from prefect.runtime import flow_run
 
 from flows.arguments import as_is
 from flows.run_tags import tag_this_run
+from flows.stops import stopped
 from rollout.config import load_programme
 from rollout.db.types import utcnow
 from rollout.digest import Week
+from rollout.errors import InputError, SystemicError
 from rollout.outbound.delivery import DeliveryReport
 from rollout.services import services_for_run
 from rollout.settings import Settings
 from tasks.delivery import deliver_outbox
 from tasks.digest import compute_digest_figures, publish_digest_artifact, queue_digest_emails, store_digest_snapshot
+from tasks.preflight import check_microsoft_365
 
 
 def digest_run_name() -> str:
@@ -45,11 +48,18 @@ def weekly_digest(
     config_path: str | None = None,
     send: bool = True,
 ) -> dict[str, object]:
-    """Report the week containing `as_of` (default now). Safe to re-run: each recipient gets the week's email once."""
+    """Report the week containing `as_of` (default now). Safe to re-run: each recipient gets the week's email once.
+    When sending, Microsoft 365 must accept the app first: otherwise the run stops (Failed, one message naming the
+    fix) before the week's snapshot is stored or an email queued."""
     logger = get_run_logger()
     with services_for_run(config_path) as run_services:
         timezone = run_services.programme.programme.timezone
         services = run_services.at(local_as_of(as_of, timezone) if as_of else None)
+        if send:
+            try:
+                check_microsoft_365(as_is(services))
+            except (SystemicError, InputError) as error:
+                return stopped(error, "nothing was stored or queued")
         digests = compute_digest_figures(as_is(services), services.now())
         tag_this_run("digest", f"week:{digests.week.start.isoformat()}")
         if send:
@@ -70,5 +80,8 @@ def weekly_digest(
                 len(digests.by_recipient) - len(queued),
                 len(digests.by_recipient),
             )
-        report: DeliveryReport = deliver_outbox(as_is(services))
+        try:
+            report: DeliveryReport = deliver_outbox(as_is(services))
+        except SystemicError as error:
+            return stopped(error)
         return {**summary, "queued": len(queued), "outcome": report.summary()}

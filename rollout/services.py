@@ -54,9 +54,8 @@ class _Resources:
     def close(self) -> None:
         with self._lock:
             gateway, self._gateway = self._gateway, None
-        close = getattr(gateway, "close", None)
-        if callable(close):
-            close()
+        if gateway is not None:
+            gateway.close()
         if self.engine is not None:
             self.engine.dispose()
 
@@ -144,6 +143,11 @@ def provided(services: Services) -> Iterator[Services]:
         yield services
     finally:
         _provided.reset(token)
+
+
+def provided_services() -> Services | None:
+    """The services a caller provided for the runs of this block, if any (a command checks with the same gateway)."""
+    return _provided.get()
 
 
 @contextmanager

@@ -1,6 +1,6 @@
-"""Database side of a launch: persist the plan, then queue its intents. Each task takes the run's services
-(no cache policy: a sessionmaker is not data to hash) and stamps what it records with their clock: the run's
-as_of, else now."""
+"""Database side of a launch: persist the plan, record the approval decision, then queue its intents. Each task
+takes the run's services (no cache policy: a sessionmaker is not data to hash) and stamps what it records with their
+clock: the run's as_of, else now."""
 
 from __future__ import annotations
 
@@ -8,9 +8,17 @@ import datetime as dt
 
 from prefect import task
 from prefect.cache_policies import NONE
+from prefect.runtime import flow_run
 
 from rollout.db.session import unit_of_work
-from rollout.programme.launch import LaunchPlan, prepare_launch, queue_launch
+from rollout.programme.launch import (
+    Decision,
+    LaunchPlan,
+    describe_decision,
+    prepare_launch,
+    queue_launch,
+    record_decision,
+)
 from rollout.programme.launch_report import outbox_statuses
 from rollout.services import Services
 
@@ -28,13 +36,23 @@ def queue_invitations(services: Services, launch: LaunchPlan) -> list[str]:
         return queue_launch(session, launch, services.now())
 
 
-@task(name="record-approval", cache_policy=NONE)
-def record_approval(services: Services, wave_id: str, approved_by: str) -> None:
-    from rollout.db import models
-
+@task(name="record-launch-decision", cache_policy=NONE)
+def record_launch_decision(
+    services: Services, wave_id: str, decision: Decision, decided_by: str | None, note: str
+) -> str:
+    """Store who answered the approval request, how and why, at the services' clock; returns it in words."""
+    run_id = flow_run.id
     with unit_of_work(services.sessions) as session:
-        wave = session.get_one(models.Wave, wave_id)
-        wave.approved_at, wave.approved_by = services.now(), approved_by
+        row = record_decision(
+            session,
+            wave_id,
+            decision,
+            decided_by,
+            note,
+            at=services.now(),
+            flow_run_id=str(run_id) if run_id else None,
+        )
+        return describe_decision(row)
 
 
 @task(name="read-launch-outcome", cache_policy=NONE)

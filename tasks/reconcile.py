@@ -13,6 +13,7 @@ from rollout.attendance.figures import summary_figures
 from rollout.reconcile import ReconcileReport, Step
 from rollout.services import Services
 from tasks.artifacts import artifact_key
+from tasks.preflight import unless_refused
 
 
 def step_task(step: Step, as_of: dt.datetime) -> Task[..., Any]:
@@ -23,6 +24,7 @@ def step_task(step: Step, as_of: dt.datetime) -> Task[..., Any]:
         task_run_name=f"{step.name} · {as_of:%Y-%m-%d}",
         retries=step.retries,
         retry_delay_seconds=20 if step.retries else 0,
+        retry_condition_fn=unless_refused,  # a refusal of the app needs a person, not another try
         tags=list(step.tags),
         cache_policy=NONE,
     )(step.run)

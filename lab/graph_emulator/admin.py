@@ -71,6 +71,19 @@ def _dispatch(state: State, faults: Faults, request: Request, segments: list[str
                 if body.get("expire_tokens"):
                     state.expire_tokens()
             return Response.json(200, {**faults.snapshot(), "token_lifetime_s": state.config.token_lifetime_s})
+        case ["apps", client_id] if method == "POST":
+            # {"client_secret": "...", "secret_expired": true, "mailboxes": [...], "revoke_tokens": true}
+            body = _body(request)
+            with state.lock:
+                app = state.change_app(
+                    client_id,
+                    client_secret=str(body["client_secret"]) if "client_secret" in body else None,
+                    secret_expired=bool(body["secret_expired"]) if "secret_expired" in body else None,
+                    mailboxes=[str(m) for m in body["mailboxes"]] if "mailboxes" in body else None,
+                    revoke_tokens=bool(body.get("revoke_tokens", False)),
+                )
+                shown = {"client_id": app.client_id, "secret_expired": app.secret_expired}
+                return Response.json(200, {**shown, "mailboxes": sorted(app.mailboxes)})
         case ["stats"] if method == "GET":
             return Response.json(200, stats(state, faults))
         case ["requests"] if method == "GET":

@@ -116,6 +116,23 @@ class GraphEmulator:
                 tenant_id, client_id, client_secret, frozenset(m.lower() for m in mailboxes)
             )
 
+    def rotate_client_secret(self, client_id: str, new_secret: str, *, revoke_tokens: bool = True) -> None:
+        """An admin replaces the app's secret: the old one is refused (AADSTS7000215) from now on. With
+        `revoke_tokens`, tokens issued so far stop working at once (what a client meets when its token runs out)."""
+        with self._state.lock:
+            self._state.change_app(client_id, client_secret=new_secret, revoke_tokens=revoke_tokens)
+
+    def expire_client_secret(self, client_id: str, *, revoke_tokens: bool = True) -> None:
+        """The app's secret reaches its end date: token requests with it are refused (AADSTS7000222) until
+        rotate_client_secret() gives the app a new one."""
+        with self._state.lock:
+            self._state.change_app(client_id, secret_expired=True, revoke_tokens=revoke_tokens)
+
+    def set_app_mailboxes(self, client_id: str, mailboxes: list[str] | tuple[str, ...]) -> None:
+        """Change the mailboxes the app may act on (RBAC for Applications' scope); others answer 403."""
+        with self._state.lock:
+            self._state.change_app(client_id, mailboxes=mailboxes)
+
     def set_response(
         self, mailbox: str, event_id: str, attendee_email: str, response: str, at: dt.datetime | None = None
     ) -> None:

@@ -107,6 +107,14 @@ def token(state: State, request: Request, tenant: str) -> tuple[Response, App]:
                 "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or "
                 "'client_secret'.",
             )
+        if app.secret_expired and hmac.compare_digest(secret.encode(), app.client_secret.encode()):
+            raise OAuthError(
+                401,
+                "invalid_client",
+                f"AADSTS7000222: The provided client secret keys for app '{client_id}' are expired. Visit the "
+                "Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using "
+                "certificate credentials for added security: https://aka.ms/certCreds.",
+            )
         if not hmac.compare_digest(secret.encode(), app.client_secret.encode()):
             raise OAuthError(
                 401,

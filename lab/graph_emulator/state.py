@@ -24,6 +24,8 @@ class App:
     client_id: str
     client_secret: str
     mailboxes: frozenset[str]
+    # Entra answers an expired secret differently from a wrong one (AADSTS7000222 vs AADSTS7000215).
+    secret_expired: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,31 @@ class State:
 
     def expire_tokens(self) -> None:
         self.valid_from_serial = self.token_serial + 1
+
+    def change_app(
+        self,
+        client_id: str,
+        *,
+        client_secret: str | None = None,
+        secret_expired: bool | None = None,
+        mailboxes: list[str] | tuple[str, ...] | None = None,
+        revoke_tokens: bool = False,
+    ) -> App:
+        """What an admin does in Entra ID or Exchange: a new secret (the old one is refused from then on), a secret
+        that expires, a changed mailbox scope. `revoke_tokens`: tokens issued so far stop working too, as they do for
+        a client once its current token runs out."""
+        app = self.apps.get(client_id)
+        if app is None:
+            raise KeyError(f"no app {client_id!r}")
+        if client_secret is not None:
+            app.client_secret, app.secret_expired = client_secret, False
+        if secret_expired is not None:
+            app.secret_expired = secret_expired
+        if mailboxes is not None:
+            app.mailboxes = frozenset(m.lower() for m in mailboxes)
+        if revoke_tokens:
+            self.expire_tokens()
+        return app
 
     def deliver(
         self,

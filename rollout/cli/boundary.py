@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable
 from typing import NoReturn
 
-from rollout.errors import EXIT_DATABASE, EXIT_INPUT, EXIT_UNEXPECTED, InputError
+from rollout.errors import EXIT_DATABASE, EXIT_INPUT, EXIT_SYSTEMIC, EXIT_UNEXPECTED, InputError, SystemicError
 
 DEBUG_ENV = "ROLLOUT_DEBUG"
 _RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
@@ -60,6 +60,8 @@ def describe(exc: BaseException) -> tuple[list[str], int]:
 
     if isinstance(exc, InputError):
         return exc.render().splitlines(), EXIT_INPUT
+    if isinstance(exc, SystemicError):  # Microsoft 365 refuses the app: the cause and the fix, nothing was lost
+        return [exc.render()], EXIT_SYSTEMIC
     if isinstance(exc, OperationalError | InterfaceError):
         return [f"the application database is unavailable ({database_shown()}): {_reason(exc)}"], EXIT_DATABASE
     if isinstance(exc, DataError):

@@ -133,3 +133,24 @@ def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 person', '180 people', '6 workshops'."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def microsoft_365_ready(loaded: Programme) -> None:
+    """Before a command queues anything to send: the ROLLOUT_* settings are complete (else InputError, exit 2), the
+    app gets a token and reaches the organiser mailbox (else SystemicError, exit 5). The flow checks again, at no
+    cost beyond one request."""
+    from rollout.m365.settings import GatewaySettingsError
+    from rollout.services import m365_gateway, provided_services
+    from rollout.settings import Settings
+
+    given = provided_services()
+    try:
+        ready = given.gateway if given is not None else m365_gateway(Settings.from_env(), loaded)
+    except GatewaySettingsError as exc:  # one line, whatever is missing
+        problems = "; ".join(exc.problems)
+        raise InputError("environment", [f"{problems} (docs/microsoft365.md); nothing was queued or sent"]) from None
+    try:
+        ready.check_access()
+    finally:
+        if given is None:
+            ready.close()

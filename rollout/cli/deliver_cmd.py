@@ -8,7 +8,10 @@ Exit status (a message that could not be delivered is not an input error, so it 
   3  the application database is unreachable (nothing is sent), or became unavailable and the run stopped:
      whatever was sent before is recorded, or is recognised by the next run (every send is idempotent), so run
      it again once the database is back;
-  4  another deliverer holds the outbox lease and is delivering now: nothing to do.
+  4  another deliverer holds the outbox lease and is delivering now: nothing to do;
+  5  Microsoft 365 refused the app itself (an expired client secret, no access to the organiser mailbox,
+     throttling beyond the run's patience): the run stopped at once, nothing was failed or lost, every unsent
+     message waits in the outbox; the message says what to fix, then run it again.
 """
 
 from __future__ import annotations
@@ -21,15 +24,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from rollout.cli.common import ConfigOption, console, database, err_console, programme
+from rollout.errors import EXIT_DATABASE, EXIT_FAILED, EXIT_LEASE_HELD, EXIT_SYSTEMIC
 from rollout.limits import MAX_ROW_ID
 from rollout.settings import Settings
 
 if TYPE_CHECKING:
     from rollout.outbound.delivery import DeliveryReport
 
-EXIT_FAILED = 1
-EXIT_DATABASE = 3
-EXIT_LEASE_HELD = 4
 PROGRESS_EVERY = 25
 
 
@@ -43,7 +44,8 @@ def deliver(
     config: ConfigOption = None,
 ) -> None:
     """Deliver every due outbox row now (each exactly once). Exit 0: nothing failed permanently; 1: some did;
-    3: the database became unavailable (run it again); 4: another deliverer is running."""
+    3: the database became unavailable (run it again); 4: another deliverer is running; 5: Microsoft 365 refused
+    the app (fix what the message says; nothing was lost)."""
     loaded = programme(config)
     try:
         engine, sessions = database()
@@ -51,7 +53,7 @@ def deliver(
         _error(f"the application database is unavailable ({_shown_url()}): {_reason(exc)}")
         _error("nothing was sent: run `rollout deliver` again once the database is back")
         sys.exit(EXIT_DATABASE)
-    from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld  # nor delivery, for `rollout --help`
+    from rollout.outbound.delivery import Deliverer, DeliveryHalted, DeliveryReport, LeaseHeld  # not for --help
     from rollout.services import build_services
 
     # The gateway is made on first use: O365/msal load only when there is something to send.
@@ -71,6 +73,9 @@ def deliver(
     except LeaseHeld as exc:
         _error(f"{exc}; it delivers what is queued: nothing to do here")
         sys.exit(EXIT_LEASE_HELD)
+    except DeliveryHalted as exc:
+        _error(exc.render())
+        sys.exit(EXIT_SYSTEMIC)
     except DBAPIError as exc:
         url = engine.url.render_as_string(hide_password=True)
         _error(f"the application database became unavailable during delivery ({url}): {_reason(exc)}")

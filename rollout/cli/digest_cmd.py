@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from rollout.checkin.email_links import refuse_insecure_links
-from rollout.cli.common import ConfigOption, check_lcp, console, database, programme
+from rollout.cli.common import ConfigOption, check_lcp, console, database, microsoft_365_ready, programme
 from rollout.db.types import utcnow
 from rollout.errors import InputError
 from rollout.files import write_private
@@ -38,6 +38,7 @@ def digest(
             raise InputError("--lcp", ["only applies with --preview: a digest run emails every lead their own LCP"])
         refuse_insecure_links()  # before anything is queued
         database()
+        microsoft_365_ready(loaded)  # nothing is stored or queued unless the app can send
         from flows.weekly_digest import weekly_digest  # Prefect loads only for commands that run flows
 
         result = weekly_digest(as_of=when, config_path=str(config) if config else None)

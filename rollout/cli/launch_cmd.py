@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Annotated
 
 import typer
 
 from rollout.checkin.email_links import refuse_insecure_links
-from rollout.cli.common import ConfigOption, check_wave, console, database, plural, programme
+from rollout.cli.common import ConfigOption, check_wave, console, database, microsoft_365_ready, plural, programme
 from rollout.cli.plan_cmd import PlanFormat, plan
-from rollout.errors import InputError
+from rollout.errors import EXIT_FAILED, InputError
 from rollout.planning.as_of import parse_as_of
 
 
@@ -35,6 +36,8 @@ def launch(
     if not dry_run:
         refuse_insecure_links()  # before anything is queued
     database()
+    if not dry_run:
+        microsoft_365_ready(loaded)  # before the plan is shown, the flow started or anything written
     plan(wave, PlanFormat.table, config)
     if (approval if approval is not None else loaded.programme.require_approval) and not dry_run:
         console.print(
@@ -43,13 +46,18 @@ def launch(
         )
     from flows.launch_wave import launch_wave  # Prefect loads only for commands that run flows
 
-    result = launch_wave(
+    state = launch_wave(
         wave=wave,
         dry_run=dry_run,
         require_approval=approval,
         as_of=when,
         config_path=str(config) if config else None,
+        return_state=True,
     )
+    if state.is_cancelled():  # rejected, or nobody answered: recorded, nothing sent
+        console.print(f"{wave}: {state.message}", highlight=False)
+        sys.exit(EXIT_FAILED)
+    result = state.result()  # raises the run's error (InputError, SystemicError): the CLI reports it
     console.print(launch_summary(wave, result, dry_run))
 
 
@@ -77,8 +85,10 @@ def approve(
     note: Annotated[str, typer.Option("--note", help="A note for the run log.")] = "",
 ) -> None:
     """Approve (or reject) a paused `launch-wave` run for WAVE."""
+    if not by.strip():
+        raise InputError("--by", ["say who decides: a name, recorded with the decision"])
     asyncio.run(_resume(wave, by, not reject, note))
-    console.print(f"{wave}: {'rejected' if reject else 'approved'} by {by}")
+    console.print(f"{wave}: {'rejected' if reject else 'approved'} by {by.strip()}", highlight=False)
 
 
 async def _resume(wave: str, by: str, approve: bool, note: str) -> None:
@@ -101,5 +111,9 @@ async def _resume(wave: str, by: str, approve: bool, note: str) -> None:
         )
     if not runs:
         raise InputError(f"wave {wave}", ["no launch run is waiting for approval"])
+    answer = {"decision": "approve" if approve else "reject", "decided_by": by, "note": note}
     for run in runs:
-        await aresume_flow_run(run.id, run_input={"approve": approve, "approved_by": by, "note": note})
+        try:
+            await aresume_flow_run(run.id, run_input=answer)
+        except RuntimeError as exc:  # the server refused the answer (its form's validation)
+            raise InputError(f"wave {wave}", [str(exc)]) from None

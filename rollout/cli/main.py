@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import os
-from importlib.metadata import entry_points
-from typing import Annotated
+from rollout.cli import prefect_defaults
 
-import typer
+prefect_defaults.apply()  # first: the commands and plugins below may import Prefect, which reads settings once
 
-from rollout.cli import (
+import os  # noqa: E402
+from importlib.metadata import entry_points  # noqa: E402
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+
+from rollout.cli import (  # noqa: E402
     actions_cmd,
     attendance_cmd,
     boundary,
@@ -26,7 +30,7 @@ from rollout.cli import (
     serve_cmd,
     status_cmd,
 )
-from rollout.cli.help_text import command_for_people
+from rollout.cli.help_text import command_for_people  # noqa: E402
 
 cli = typer.Typer(
     name="rollout",
@@ -72,11 +76,6 @@ for _plugin in entry_points(group="rollout.commands"):
 
 
 def app() -> None:
-    # Flows run from the CLI without PREFECT_API_URL use a temporary local server: keep its telemetry off.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # On a fresh PREFECT_HOME that server migrates its database first: on a busy 2-core machine that takes longer
-    # than Prefect's default 20 s start-up limit (docs/performance.md), and the first `rollout launch` would fail.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     # One line per problem and an exit status; never a traceback unless --debug.
     boundary.run(lambda: command_for_people(cli)(prog_name="rollout"))
 

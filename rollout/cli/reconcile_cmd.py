@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from rollout.checkin.email_links import refuse_insecure_links
-from rollout.cli.common import ConfigOption, console, database, new_table, plural, programme
+from rollout.cli.common import ConfigOption, console, database, microsoft_365_ready, new_table, plural, programme
 from rollout.db.types import utcnow
 from rollout.planning.as_of import parse_as_of
 
@@ -50,6 +50,7 @@ def reconcile(
         console.print(table if counts else "would send: nothing")
         return
     refuse_insecure_links()  # before anything is queued
+    microsoft_365_ready(loaded)  # nothing is recorded or queued unless the app can send
     from flows.reconcile import reconcile as reconcile_flow  # Prefect loads only for commands that run flows
 
     summary = reconcile_flow(as_of=when, config_path=str(config) if config else None)

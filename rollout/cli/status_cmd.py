@@ -8,6 +8,7 @@ from rollout.attendance.figures import attendance_lines
 from rollout.cli.common import ConfigOption, console, database, new_table, programme
 from rollout.db import models
 from rollout.db.migrate import current_revision
+from rollout.programme.launch import describe_decision, latest_decisions
 
 
 def status(config: ConfigOption = None) -> None:
@@ -30,8 +31,10 @@ def status(config: ConfigOption = None) -> None:
             console.print(
                 "hubs by stage: " + ", ".join(f"{s}: {stages.get(s, 0)}" for s in range(1, loaded.max_stage + 1))
             )
-        table = new_table("Waves", "Wave", "Dates", "LCPs", "Workshops scheduled", "Cancelled", "Approved")
+        table = new_table("Waves", "Wave", "Dates", "LCPs", "Workshops scheduled", "Cancelled", "Launch approval")
         rows = {w.id: w for w in session.scalars(select(models.Wave))}
+        decisions = latest_decisions(session)
+        answers = []  # the full answers (who, why) go below the table: a reason does not fit a column
         for wave in loaded.waves:
             row = rows.get(wave.id)
             scheduled = count(
@@ -40,13 +43,22 @@ def status(config: ConfigOption = None) -> None:
             cancelled = count(
                 models.Workshop, models.Workshop.wave_id == wave.id, models.Workshop.status == "cancelled"
             )
-            approved = f"{row.approved_at:%Y-%m-%d} by {row.approved_by}" if row and row.approved_at else "-"
+            decision = decisions.get(wave.id)
+            approved = "-"
+            if decision is not None:
+                approved = f"{decision.decision.replace('_', ' ')} {decision.decided_at:%Y-%m-%d}"
+                answers.append(f"{wave.id}: {describe_decision(decision)}")
+            elif row and row.approved_at:  # approved before decisions were kept
+                approved = f"approved {row.approved_at:%Y-%m-%d} by {row.approved_by}"
             table.add_row(
                 wave.id, f"{wave.start} to {wave.end}", ", ".join(wave.lcps), str(scheduled), str(cancelled), approved
             )
         console.print(table)
         for line in attendance_lines(session, loaded):
             console.print(line, highlight=False)
+        if answers:
+            lines = "\n".join(f"  {line}" for line in answers)
+            console.print(f"launch approval, latest answer:\n{lines}", highlight=False, markup=False)
         outbox = dict(
             session.execute(select(models.OutboundMessage.status, func.count()).group_by(models.OutboundMessage.status))
             .tuples()

@@ -48,6 +48,19 @@ class Wave(Base):
     workshops: Mapped[list[Workshop]] = relationship(back_populates="wave", order_by="Workshop.number")
 
 
+class LaunchDecision(Base):
+    """Every answer to a launch's approval request: approved, rejected (who and why) or timed out (nobody)."""
+
+    __tablename__ = "launch_decision"
+    id: Mapped[intpk]
+    wave_id: Mapped[str] = mapped_column(ForeignKey("wave.id"), index=True)
+    decision: Mapped[short_str]  # approved | rejected | timed_out
+    decided_by: Mapped[str | None] = mapped_column(String(200))  # None when nobody answered in time
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[utc_time]
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))  # the launch-wave run that asked
+
+
 class Organisation(Base):
     __tablename__ = "organisation"
     __table_args__ = (UniqueConstraint("lcp_id", "name"),)

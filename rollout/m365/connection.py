@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from jwt.exceptions import PyJWTError
 from msal import ConfidentialClientApplication
 from O365 import Account
 from O365.connection import Connection, MSGraphProtocol
@@ -36,7 +37,7 @@ from O365.utils import BaseTokenBackend
 from rollout.m365.redact import scrub
 from rollout.m365.retry import RetryableFailure
 from rollout.m365.settings import ClientCredential, GatewaySettings
-from rollout.outbound.gateway import PermanentGraphError
+from rollout.m365.systemic import credential_unusable, tls_unverified, token_refused
 
 log = logging.getLogger("rollout.m365")
 
@@ -89,14 +90,14 @@ def environment_once_per_host(session: requests.Session) -> requests.Session:
     return session
 
 
-def transport_failure(exc: requests.RequestException, what: str) -> Exception:
-    """A connection-level failure as the gateway's error: an untrusted certificate is a configuration error
-    (retrying cannot fix it); anything else (reset, timeout, refused) is worth another attempt."""
+def transport_failure(exc: requests.RequestException, what: str, *, systemic: bool = False) -> Exception:
+    """A connection-level failure as the gateway's error: an untrusted certificate stops the run (retrying cannot
+    fix it, and no message could get through); anything else (reset, timeout, refused) is worth another attempt.
+    `systemic`: when the attempts run out, every message is stuck behind it (the token endpoint)."""
     detail = scrub(f"{type(exc).__name__}: {exc}")
     if isinstance(exc, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        hint = f"{what}: {detail} (check ROLLOUT_CA_BUNDLE)"
-        return PermanentGraphError(0, "TlsCertificateVerifyFailed", hint)
-    return RetryableFailure(0, type(exc).__name__, f"{what}: {detail}")
+        return tls_unverified(detail, what)
+    return RetryableFailure(0, type(exc).__name__, f"{what}: {detail}", systemic=systemic)
 
 
 class MemoryTokenBackend(BaseTokenBackend):
@@ -205,14 +206,16 @@ class GatewayConnection(Connection):
         try:
             result = self.msal_client.acquire_token_for_client(scopes=[GRAPH_SCOPE])
         except requests.RequestException as exc:
-            raise transport_failure(exc, "token endpoint") from None
+            raise transport_failure(exc, "token endpoint", systemic=True) from None
+        except (ValueError, PyJWTError) as exc:
+            # msal found no sign-in metadata for the tenant, or could not load the certificate's private key.
+            raise credential_unusable(f"{type(exc).__name__}: {exc}", self._client_credential.kind) from None
         if "access_token" not in result:
             error = str(result.get("error", "unknown_error"))
-            # Entra's descriptions run to several lines (trace ids, timestamps); the first says what is wrong.
-            description = scrub((str(result.get("error_description") or "").splitlines() or [""])[0])
             if error in _TRANSIENT_TOKEN_ERRORS:
-                raise RetryableFailure(503, error, description)
-            raise PermanentGraphError(401, error, f"token request refused: {description}")
+                description = scrub((str(result.get("error_description") or "").splitlines() or [""])[0])
+                raise RetryableFailure(503, error, description, systemic=True)
+            raise token_refused(result, self._client_credential.kind)
         lifetime = float(result.get("expires_in", 3600))
         self._lifetime_s = lifetime
         self._expires_at = time.monotonic() + lifetime

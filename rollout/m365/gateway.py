@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,6 +40,8 @@ from rollout.outbound.gateway import (
     MailSpec,
     NotFoundGraphError,
     PermanentGraphError,
+    SystemicGraphError,
+    TransientGraphError,
 )
 
 log = logging.getLogger("rollout.m365")
@@ -48,6 +51,8 @@ T = TypeVar("T")
 # Two threads sending with the same idempotency key must not both find "nothing yet" and both create a draft;
 # keys are serialised through one of these (striped so that unrelated keys rarely wait for each other).
 _KEY_LOCKS = tuple(threading.Lock() for _ in range(64))
+
+ACCESS_CHECK_STANDS_S = 60.0
 
 
 class O365Gateway:
@@ -75,6 +80,7 @@ class O365Gateway:
         )
         self._policy = retry_policy or RetryPolicy()
         self._user = f"users/{segment(settings.organiser)}"
+        self._access_checked_at: float | None = None  # time.monotonic() of the last check_access that passed
 
     @classmethod
     def from_env(
@@ -277,6 +283,32 @@ class O365Gateway:
             next_path = str(link) if link else None
         raise PermanentGraphError(0, "TooManyPages", f"more than {MAX_PAGES} pages at {path}")
 
+    # --- before anything is queued -------------------------------------------------------------------------
+
+    def check_access(self) -> None:
+        """A token, then one cheap read of the organiser's calendar (Calendars.ReadWrite covers it; reading the
+        user object would need a directory permission the app does not otherwise need). A check that passed
+        within ACCESS_CHECK_STANDS_S stands, so a flow's pre-flight and its deliverer's cost one request."""
+        checked = self._access_checked_at
+        if checked is not None and time.monotonic() - checked < ACCESS_CHECK_STANDS_S:
+            return
+
+        def read() -> None:
+            self._call("GET", f"{self._user}/calendar", params={"$select": "id"})
+
+        try:
+            self._run(read, "check_access")
+        except TransientGraphError as error:
+            # Nothing is queued yet, so no message can be at fault: the service itself is not answering.
+            raise SystemicGraphError(
+                error.status,
+                error.code,
+                str(error),
+                cause=f"Microsoft Graph did not answer a read of the organiser mailbox ({error.status} {error.code})",
+                fix="Microsoft 365 may be having an outage (see its service health page); run again later",
+            ) from None
+        self._access_checked_at = time.monotonic()
+
     # --- plumbing -----------------------------------------------------------------------------------------
 
     def _event_path(self, event_id: str) -> str:
@@ -292,7 +324,11 @@ class O365Gateway:
         return self._pipeline.call(method, path, **kwargs)
 
     def _run(self, operation: Callable[[], T], name: str) -> T:
-        return run_with_retries(operation, self._policy, name=name)
+        try:
+            return run_with_retries(operation, self._policy, name=name)
+        except SystemicGraphError:
+            self._access_checked_at = None  # whatever was checked no longer holds
+            raise
 
 
 def _id_of(response: GraphResponse, what: str) -> str:

@@ -4,7 +4,8 @@ Every request: body validated against the vendored schema -> (sending? wait for 
 shared send slot) -> fresh token -> at most N in flight per app (in this process, then on the Prefect
 server when limits are shared: shared_limits.py) -> O365's `Connection.oauth_request` (its session carries the token) ->
 the response classified into success, `RetryableFailure` (429/5xx/connection trouble: the operation is re-run
-by retry.py) or a typed `GraphError` raised at once.
+by retry.py) or a typed `GraphError` raised at once: `SystemicGraphError` when the app or the organiser mailbox
+is refused (systemic.py), `PermanentGraphError` when only this request is.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rollout.m365.redact import scrub
 from rollout.m365.retry import TRANSIENT_STATUSES, RetryableFailure, parse_retry_after
 from rollout.m365.schema import validate_body
 from rollout.m365.shared_limits import ProcessOnly, SharedLimits
+from rollout.m365.systemic import graph_refused
 from rollout.outbound.gateway import NotFoundGraphError, PermanentGraphError
 
 log = logging.getLogger("rollout.m365")
@@ -161,6 +163,9 @@ class GraphPipeline:
             if retry_after:
                 self._gate.hold(retry_after)
             raise RetryableFailure(status, code, message, retry_after)
+        systemic = graph_refused(status, code, message, url)
+        if systemic is not None:
+            raise systemic  # the app or the organiser mailbox, not this request: every message would meet it
         if status == 404:
             raise NotFoundGraphError(status, code, message)
         raise PermanentGraphError(status, code, message)

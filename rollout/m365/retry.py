@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from rollout.m365.systemic import gave_up
 from rollout.outbound.gateway import TransientGraphError
 
 log = logging.getLogger("rollout.m365")
@@ -28,11 +29,17 @@ TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 class RetryableFailure(Exception):
     """A failure worth another attempt: throttling, a 5xx, a dropped connection, a timeout."""
 
-    def __init__(self, status: int, code: str, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, retry_after: float | None = None, *, systemic: bool = False
+    ) -> None:
         self.status = status
         self.code = code
         self.message = message
         self.retry_after = retry_after
+        # When retries run out: is every other message stuck behind the same cause? Throttling (429) is the
+        # tenant's or the mailbox's, and a token endpoint that does not answer blocks every request; a 5xx or a
+        # dropped connection on one request may be that message's own trouble.
+        self.systemic = systemic or status == 429
         super().__init__(f"{status} {code}: {message}")
 
 
@@ -87,11 +94,10 @@ def run_with_retries(
             wait = policy.delay(attempt, failure.retry_after)
             elapsed = clock() - started
             if attempt >= policy.max_attempts or elapsed + wait > policy.max_elapsed_s:
-                raise TransientGraphError(
-                    failure.status,
-                    failure.code,
-                    f"{failure.message} (gave up on {name} after {attempt} attempts in {elapsed:.1f}s)",
-                ) from None
+                message = f"{failure.message} (gave up on {name} after {attempt} attempts in {elapsed:.1f}s)"
+                if failure.systemic:
+                    raise gave_up(failure.status, failure.code, message, policy.max_elapsed_s) from None
+                raise TransientGraphError(failure.status, failure.code, message) from None
             log.info(
                 "graph %s: %s %s, attempt %d, retrying in %.2fs",
                 name,

@@ -4,6 +4,12 @@ Each row is marked `sending` and committed before the gateway is called. A crash
 `sending`; the next run calls the gateway again, and every gateway operation is idempotent for the same key
 (transactionId for events, a Message-ID lookup for mail, diff-only PATCH, cancel-if-not-cancelled), so the second
 call finishes the job instead of repeating it.
+
+Failures come in three kinds. A message-level one (a recipient Exchange refuses, a body too large) fails that row
+only. A transient one that outlasted the gateway's retries puts the row back with a backoff. A systemic one (the app
+itself refused: an expired secret, no access to the organiser mailbox, throttling beyond a run's patience) stops the
+run at once: the row in flight goes back to pending, nothing else is touched, and `DeliveryHalted` says what to fix.
+The next run after the fix sends everything still due, each once; what went stale meanwhile is dropped as usual.
 """
 
 from __future__ import annotations
@@ -19,14 +25,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
-from rollout.outbound.gateway import Gateway, NotFoundGraphError, PermanentGraphError, TransientGraphError
+from rollout.errors import SystemicError
+from rollout.outbound.gateway import (
+    Gateway,
+    NotFoundGraphError,
+    PermanentGraphError,
+    SystemicGraphError,
+    TransientGraphError,
+)
 from rollout.outbound.outbox import event_spec, mail_spec
 
 log = logging.getLogger(__name__)
@@ -39,6 +52,22 @@ MAX_ATTEMPTS = 8
 
 class LeaseHeld(RuntimeError):
     """Another live deliverer holds the outbox."""
+
+
+class DeliveryHalted(SystemicError):
+    """Microsoft 365 refused the app itself: the run stopped, every unsent row is still pending."""
+
+    def __init__(self, error: SystemicGraphError, report: DeliveryReport, waiting: int) -> None:
+        self.error = error
+        self.report = report
+        self.waiting = waiting  # rows still to send (pending or interrupted), due now or later
+        self.cause, self.fix = error.cause, error.fix
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        sent = f"{self.report.sent} sent before it stopped, " if self.report.sent else ""
+        waiting = f"{self.waiting} message{'s' if self.waiting != 1 else ''} wait{'s' if self.waiting == 1 else ''}"
+        return f"{self.cause}: {self.fix}; nothing was lost: {sent}{waiting} in the outbox for the next run"
 
 
 @dataclass
@@ -88,6 +117,8 @@ class Deliverer:
         self._acquire_lease()
         try:
             total = self._due_count()
+            if total:
+                self.gateway.check_access()  # a refused app touches no row at all
             skipped: set[int] = set()
             while limit is None or report.handled + report.retry_later < limit:
                 row_id = self._next_due(skipped)
@@ -107,6 +138,9 @@ class Deliverer:
             # itself: at once for a deliverer on this host that has exited, after LEASE_SECONDS otherwise. A row
             # left `sending` is finished by the next run (the gateway recognises what it already sent).
             raise
+        except SystemicGraphError as error:
+            self._release_lease()
+            raise DeliveryHalted(error, report, self._unsent_count()) from None
         except BaseException:
             self._release_lease()
             raise
@@ -131,6 +165,9 @@ class Deliverer:
 
         try:
             provider_id = self._call_gateway(kind, payload, key, event_id, first_attempt=first_attempt)
+        except SystemicGraphError as exc:
+            self._put_back(row_id, exc)
+            raise
         except PermanentGraphError as exc:
             self._finish(row_id, "failed", error=exc)
             report.failed += 1
@@ -189,6 +226,13 @@ class Deliverer:
                 elif row.kind == "event.cancel":
                     workshop.status = "cancelled"
 
+    def _put_back(self, row_id: int, exc: SystemicGraphError) -> None:
+        """Pending again, due at once when the cause is fixed. The attempt stays counted: it may have reached
+        Graph, so the next one looks for what it left (a draft) instead of assuming a first attempt."""
+        with unit_of_work(self.sessions) as session:
+            row = session.get_one(models.OutboundMessage, row_id)
+            row.status, row.error_code, row.last_error = "pending", exc.code, exc.render()
+
     def _retry_later(self, row_id: int, exc: TransientGraphError) -> bool:
         with unit_of_work(self.sessions) as session:
             row = session.get_one(models.OutboundMessage, row_id)
@@ -211,6 +255,12 @@ class Deliverer:
     def _due_count(self) -> int:
         with self.sessions() as session:
             return len(session.scalars(select(models.OutboundMessage.id).where(*self._due_filter())).all())
+
+    def _unsent_count(self) -> int:
+        with self.sessions() as session:
+            unsent = models.OutboundMessage.status.in_(("pending", "sending"))
+            query = select(func.count(models.OutboundMessage.id)).where(unsent)
+            return session.scalar(query) or 0
 
     def _next_due(self, skipped: set[int]) -> int | None:
         with self.sessions() as session:

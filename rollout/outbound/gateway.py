@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
+
+from rollout.errors import SystemicError, rebuild_error
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,25 @@ class GraphError(Exception):
         self.code = code
         super().__init__(f"Graph {status} {code}: {message}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (rebuild_error, (type(self), self.args, dict(self.__dict__)))
+
 
 class PermanentGraphError(GraphError):
-    """Retrying will not help: invalid recipient, mailbox outside the app's scope, bad request."""
+    """This message can never be delivered as it is: a recipient Exchange refuses, a body too large, a bad
+    request. Only this row fails; the rest of the outbox goes on."""
+
+
+class SystemicGraphError(GraphError, SystemicError):
+    """Microsoft 365 refuses the app itself, so every message would fail the same way: the token request is
+    refused (wrong or expired secret, invalid certificate, unknown app or tenant), the organiser mailbox is missing
+    or closed to the app, Graph's TLS certificate cannot be verified, or the tenant throttles longer than a run
+    waits. The deliverer stops and leaves every unsent row pending. `cause` says what is wrong, `fix` what to do."""
+
+    def __init__(self, status: int, code: str, message: str, *, cause: str, fix: str) -> None:
+        super().__init__(status, code, message)
+        self.cause = cause
+        self.fix = fix
 
 
 class TransientGraphError(GraphError):
@@ -128,4 +146,13 @@ class Gateway(Protocol):
 
     def get_attendance_reports(self, meeting_id: str) -> tuple[AttendanceReport, ...]:
         """Every attendance report of the meeting with all its records (every page). Empty before it ends."""
+        ...
+
+    def check_access(self) -> None:
+        """Confirm, before anything is queued or sent, that the app gets a token and can reach the organiser's
+        mailbox (one cheap read). Raises SystemicGraphError naming the cause and the fix when it cannot."""
+        ...
+
+    def close(self) -> None:
+        """Let go of connections; the gateway is not used after this."""
         ...

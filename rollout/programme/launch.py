@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,6 +86,51 @@ def queue_launch(session: Session, launch: LaunchPlan, at: dt.datetime | None = 
         if intent.kind in ("event.create", "event.update") and intent.workshop_id is not None:
             record_invitations(session, intent.workshop_id, by_id[intent.workshop_id].invitees, at)
     return enqueue(session, launch.intents, at=at)
+
+
+Decision = Literal["approved", "rejected", "timed_out"]
+
+
+def record_decision(
+    session: Session,
+    wave_id: str,
+    decision: Decision,
+    decided_by: str | None,
+    note: str,
+    *,
+    at: dt.datetime,
+    flow_run_id: str | None = None,
+) -> models.LaunchDecision:
+    """Keep an answer to a launch's approval request; an approval also marks the wave approved."""
+    row = models.LaunchDecision(
+        wave_id=wave_id,
+        decision=decision,
+        decided_by=decided_by,
+        note=note.strip() or None,
+        decided_at=at,
+        flow_run_id=flow_run_id,
+    )
+    session.add(row)
+    if decision == "approved":
+        wave = session.get_one(models.Wave, wave_id)
+        wave.approved_at, wave.approved_by = at, decided_by
+    session.flush()
+    return row
+
+
+def latest_decisions(session: Session) -> dict[str, models.LaunchDecision]:
+    """Each wave's most recent launch decision."""
+    rows = session.scalars(select(models.LaunchDecision).order_by(models.LaunchDecision.id)).all()
+    return {row.wave_id: row for row in rows}
+
+
+def describe_decision(row: models.LaunchDecision) -> str:
+    """'rejected 2022-09-01 by Sam: dates not agreed', for `rollout status` and the run's artifact."""
+    when = f"{row.decided_at:%Y-%m-%d %H:%M}Z"
+    if row.decision == "timed_out":
+        return f"timed out {when}: nobody answered the approval request"
+    why = f": {row.note}" if row.note else ""
+    return f"{row.decision.replace('_', ' ')} {when} by {row.decided_by}{why}"
 
 
 def persist_workshops(

@@ -89,3 +89,29 @@ def test_without_preview_the_command_runs_the_flow(
     assert "artifact digest-2022-w42" in result.stdout
     digests = [m for m in recording_gateway.mails if m.spec.subject.startswith("Weekly digest")]
     assert len(digests) == 12
+
+
+GATEWAY_SETTINGS = ("ROLLOUT_TENANT_ID", "ROLLOUT_CLIENT_ID", "ROLLOUT_CLIENT_SECRET", "ROLLOUT_CLIENT_SECRET_BLOCK")
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_without_microsoft_365_settings_the_digest_stores_and_queues_nothing(
+    data_dir: Path,
+    world: World,
+    sessions: sessionmaker[Session],
+    run_cli,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    for name in GATEWAY_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    before = counts(sessions)
+
+    result = run_cli("digest", "--as-of", "2022-10-17")
+
+    assert result.exit_code == 2
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
+        "error: environment: ROLLOUT_TENANT_ID is not set; ROLLOUT_CLIENT_ID is not set; ROLLOUT_CLIENT_SECRET is not "
+        "set (nor ROLLOUT_CLIENT_SECRET_BLOCK, nor ROLLOUT_CLIENT_CERT_PATH + ROLLOUT_CLIENT_CERT_THUMBPRINT) "
+        "(docs/microsoft365.md); nothing was queued or sent"
+    ]
+    assert counts(sessions) == before

@@ -114,3 +114,27 @@ def test_secrets_with_url_special_characters_work(emu: GraphEmulator) -> None:
     emu.register_app(TENANT, "special-client", "a+b/c=d:e%f g~", ["organiser@example.org"])
 
     assert token_for(emu, "special-client", "a+b/c=d:e%f g~")
+
+
+def test_a_secret_can_expire_or_be_replaced_mid_run_and_issued_tokens_stop_working(emu: GraphEmulator) -> None:
+    graph = Graph(emu, token_for(emu))
+    assert graph.get("/calendar").status_code == 200
+    try:
+        emu.expire_client_secret(CLIENT_ID)
+        assert graph.get("/calendar").status_code == 401  # the token issued before is revoked with it
+        expired = msal_app(emu).acquire_token_for_client(GRAPH_SCOPE)
+        assert expired["error"] == "invalid_client" and "AADSTS7000222" in expired["error_description"]
+
+        # Over HTTP, as another process (the demo, a simulation) would: a new secret; the old one is now wrong.
+        answer = requests.post(
+            f"{emu.base_url}/_emulator/apps/{CLIENT_ID}",
+            json={"client_secret": "rotated-secret", "revoke_tokens": True},
+            verify=str(emu.ca_bundle),
+            timeout=10,
+        )
+        assert answer.status_code == 200 and answer.json()["secret_expired"] is False
+        old = msal_app(emu).acquire_token_for_client(GRAPH_SCOPE)
+        assert "AADSTS7000215" in old["error_description"]
+        assert Graph(emu, token_for(emu, secret="rotated-secret")).get("/calendar").status_code == 200
+    finally:
+        emu.rotate_client_secret(CLIENT_ID, SECRET)

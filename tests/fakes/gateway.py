@@ -36,6 +36,7 @@ from rollout.outbound.gateway import (
 )
 
 Operation = Literal[
+    "check_access",
     "create_event",
     "update_event",
     "cancel_event",
@@ -217,6 +218,12 @@ class FakeGateway:
             self._deliver("mail", mail.subject, [r.email for r in (*mail.to, *mail.cc)], None)
             self._done("send_mail", idempotency_key, "ok", fault)
             return sent.message_id
+
+    def check_access(self) -> None:
+        """The pre-flight read: a fault given with fail("check_access", ...) is the refusal a test wants."""
+        with self._lock:
+            fault = self._fault("check_access", self.organiser)
+            self._done("check_access", self.organiser, "ok", fault)
 
     def find_online_meeting(self, join_url: str) -> str | None:
         with self._lock:

@@ -18,7 +18,7 @@ from gateway_support import (
 from graph_emulator import GraphEmulator
 from rollout.m365.gateway import O365Gateway
 from rollout.m365.retry import RetryPolicy
-from rollout.outbound.gateway import PermanentGraphError, TransientGraphError
+from rollout.outbound.gateway import SystemicGraphError, TransientGraphError
 
 EVENTS = "/users/*/events"
 MESSAGES = "/users/*/messages"
@@ -125,9 +125,13 @@ def test_an_outage_longer_than_the_retry_budget_raises_a_transient_error(emu: Gr
     assert len(emu.events(ORGANISER)) == 1
 
 
-def test_a_mailbox_outside_the_apps_scope_is_a_permanent_access_denied(emu: GraphEmulator, make_gateway) -> None:
+def test_a_mailbox_outside_the_apps_scope_is_a_systemic_access_denied_naming_the_fix(
+    emu: GraphEmulator, make_gateway
+) -> None:
     gateway = make_gateway(organiser=OUT_OF_SCOPE)
-    with pytest.raises(PermanentGraphError) as caught:
+    with pytest.raises(SystemicGraphError) as caught:
         gateway.create_event(workshop(), "k")
     assert caught.value.status == 403 and caught.value.code == "ErrorAccessDenied"
+    assert f"denied the app access to the organiser mailbox {OUT_OF_SCOPE}" in caught.value.render()
+    assert "RBAC for Applications" in caught.value.render()
     assert len(graph_requests(emu)) == 1  # not retried

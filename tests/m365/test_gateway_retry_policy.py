@@ -8,7 +8,7 @@ import time
 import pytest
 
 from rollout.m365.retry import RetryableFailure, RetryPolicy, parse_retry_after, run_with_retries
-from rollout.outbound.gateway import PermanentGraphError, TransientGraphError
+from rollout.outbound.gateway import PermanentGraphError, SystemicGraphError, TransientGraphError
 
 
 def test_retry_after_is_never_shortened() -> None:
@@ -51,13 +51,35 @@ def test_transient_failures_are_retried_until_success() -> None:
 def test_the_budget_is_bounded_then_a_transient_graph_error_is_raised() -> None:
     slept: list[float] = []
 
+    def always_unavailable() -> None:
+        raise RetryableFailure(503, "ServiceNotAvailable", "busy", retry_after=1)
+
+    with pytest.raises(TransientGraphError) as caught:
+        run_with_retries(always_unavailable, RetryPolicy(max_attempts=4), name="t", sleep=slept.append)
+    assert caught.value.status == 503 and caught.value.code == "ServiceNotAvailable"
+    assert len(slept) == 3
+
+
+def test_throttling_beyond_the_budget_is_systemic_the_tenant_not_the_message() -> None:
+    slept: list[float] = []
+
     def always_throttled() -> None:
         raise RetryableFailure(429, "ApplicationThrottled", "slow down", retry_after=1)
 
-    with pytest.raises(TransientGraphError) as caught:
+    with pytest.raises(SystemicGraphError) as caught:
         run_with_retries(always_throttled, RetryPolicy(max_attempts=4), name="t", sleep=slept.append)
     assert caught.value.status == 429 and caught.value.code == "ApplicationThrottled"
+    assert "throttling the app" in caught.value.render() and "next run carries on" in caught.value.render()
     assert len(slept) == 3
+
+
+def test_a_token_endpoint_that_never_answers_is_systemic() -> None:
+    def no_token() -> None:
+        raise RetryableFailure(503, "temporarily_unavailable", "try later", systemic=True)
+
+    with pytest.raises(SystemicGraphError) as caught:
+        run_with_retries(no_token, RetryPolicy(max_attempts=2), name="t", sleep=lambda s: None)
+    assert "token endpoint" in caught.value.render()
 
 
 def test_a_retry_after_beyond_the_time_budget_gives_up_at_once() -> None:

@@ -13,7 +13,7 @@ from graph_emulator import GraphEmulator
 from rollout.m365.connection import build_connection
 from rollout.m365.gateway import O365Gateway
 from rollout.m365.settings import ClientCredential
-from rollout.outbound.gateway import GraphError, PermanentGraphError
+from rollout.outbound.gateway import GraphError, SystemicGraphError
 
 UNMASKED_BEARER = re.compile(r"Bearer (?!\*\*\*)\S")
 
@@ -49,17 +49,18 @@ def test_repr_of_everything_holding_credentials_is_clean(emu: GraphEmulator, gat
     assert SECRET not in connection.auth
 
 
-def test_a_wrong_secret_is_a_permanent_error_that_does_not_echo_it(
+def test_a_wrong_secret_is_a_systemic_error_that_does_not_echo_it(
     emu: GraphEmulator, make_gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = "Wrong~Secret.Value-0a1b2c3d4e"
     gateway = make_gateway(credential=ClientCredential(secret=SecretStr(wrong)))
-    with pytest.raises(PermanentGraphError) as caught:
+    with pytest.raises(SystemicGraphError) as caught:
         gateway.get_event("AAMkAD=")
     assert caught.value.code == "invalid_client"
     assert "AADSTS7000215" in str(caught.value)
-    for text in (str(caught.value), repr(caught.value), caplog.text):
+    assert "not a current secret of the app" in caught.value.render()
+    for text in (str(caught.value), repr(caught.value), caught.value.render(), caplog.text):
         assert wrong not in text and SECRET not in text
 
 

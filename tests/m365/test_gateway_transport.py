@@ -10,7 +10,7 @@ from gateway_support import workshop
 
 from graph_emulator import GraphEmulator
 from rollout.m365.connection import environment_once_per_host
-from rollout.outbound.gateway import PermanentGraphError
+from rollout.outbound.gateway import SystemicGraphError
 
 
 def test_the_ca_bundle_setting_wins_over_requests_environment_variables(
@@ -24,12 +24,12 @@ def test_the_ca_bundle_setting_wins_over_requests_environment_variables(
     assert gateway.get_event(event_id).event_id == event_id
 
 
-def test_an_untrusted_certificate_fails_at_once_as_a_configuration_error(emu: GraphEmulator, make_gateway) -> None:
+def test_an_untrusted_certificate_stops_at_once_as_a_systemic_error(emu: GraphEmulator, make_gateway) -> None:
     gateway = make_gateway(ca_bundle=None)  # the system trust store does not know the emulator's CA
-    with pytest.raises(PermanentGraphError) as caught:
+    with pytest.raises(SystemicGraphError) as caught:
         gateway.create_event(workshop(), "k")
     assert caught.value.code == "TlsCertificateVerifyFailed"
-    assert "ROLLOUT_CA_BUNDLE" in str(caught.value)
+    assert "ROLLOUT_CA_BUNDLE" in caught.value.render()
     assert emu.requests == []  # the TLS handshake failed: the server never saw a request
 
 
