@@ -21,10 +21,9 @@ from prefect.exceptions import ObjectNotFound
 
 from rollout.config import Programme
 from rollout.errors import InputError
+from tasks.delivery import SYSTEMIC_EVENT
 
 NOTIFY_SETTING = "ROLLOUT_NOTIFY_BLOCK"
-# Emitted by the delivery task when Microsoft 365 refuses the whole run (an expired secret, a missing mailbox).
-SYSTEMIC_EVENT = "rollout.delivery.systemic-failure"
 RUN_TAG = "rollout"
 
 _RUN_BODY = (

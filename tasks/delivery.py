@@ -11,8 +11,12 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NONE
 from prefect.logging import get_run_logger
 
+from rollout.errors import SystemicError
 from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld
 from rollout.services import Services
+
+# The event ops' automation "rollout: delivery stopped" (deployments/automations.py) listens for.
+SYSTEMIC_EVENT = "rollout.delivery.systemic-failure"
 
 PROGRESS_EVERY_S = 2.0  # how often the progress bar is updated while a delivery runs (and once at the end)
 
@@ -41,6 +45,9 @@ def deliver_outbox(services: Services) -> DeliveryReport:
     except LeaseHeld as exc:
         logger.warning("%s; its run will deliver what is queued", exc)
         return DeliveryReport()
+    except SystemicError as exc:
+        announce_refusal(services, exc)
+        raise
     bar.finish(progress_text(report, bar.total or report.handled + report.retry_later + report.waiting))
     logger.info("outbox delivered: %s", report.summary())
     for failure in report.failures:
@@ -85,3 +92,15 @@ class _ProgressBar:
     def finish(self, text: str) -> None:
         if self.id is not None:
             update_progress_artifact(self.id, progress=100.0, description=f"Delivery: {text}")
+
+
+def announce_refusal(services: Services, error: SystemicError) -> None:
+    """Tell Prefect's automations that Microsoft 365 refused the app (the run's state says it too, for people)."""
+    from prefect.events import emit_event
+
+    mailbox = services.programme.programme.organiser_mailbox
+    emit_event(
+        event=SYSTEMIC_EVENT,
+        resource={"prefect.resource.id": f"rollout.mailbox.{mailbox}", "rollout.mailbox": mailbox},
+        payload={"cause": getattr(error, "cause", None) or str(error).splitlines()[0]},
+    )

@@ -16,7 +16,13 @@ from rollout.services import Services
 def check_microsoft_365(services: Services) -> None:
     """Settings complete, a token granted, the organiser's calendar readable. Raises InputError (a setting is
     missing or malformed) or SystemicError (Microsoft 365 refuses the app), each naming the fix."""
-    services.gateway.check_access()
+    try:
+        services.gateway.check_access()
+    except SystemicError as error:
+        from tasks.delivery import announce_refusal
+
+        announce_refusal(services, error)
+        raise
 
 
 def unless_refused(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:

@@ -6,9 +6,9 @@ import pytest
 from prefect.blocks.notifications import CustomWebhookNotificationBlock
 from prefect.client.orchestration import get_client
 
-from deployments.automations import SYSTEMIC_EVENT
 from deployments.definitions import deployment_specs
 from rollout.config import Programme
+from tasks.delivery import SYSTEMIC_EVENT
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
