@@ -1,14 +1,16 @@
-"""The reconcile collects a Teams workshop's attendance through the gateway (the emulator over HTTPS), records
-who came, keeps who it cannot match, and tells each invitee the right thing, once."""
+"""The reconcile collects a Teams workshop's attendance through the gateway, records who came, keeps who it cannot
+match, and tells each invitee the right thing, once. The gateway here is the recording fake; the same reports read
+through Graph (the emulator over HTTPS: empty, several reports, no address, pages) are tests/m365's."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from rollout.db import models
+from rollout.outbound.gateway import AttendanceRecord, AttendanceReport
 from tests.reconcile.builders import d
 from tests.reconcile.db_setup import import_sample
-from tests.reconcile.timeline import ORGANISER, Timeline
+from tests.reconcile.timeline import Timeline
 
 LEADS = {"central.lead@example.org", "morley.lead@example.org", "woodsley-holt-park.lead@example.org"}
 
@@ -16,29 +18,32 @@ LEADS = {"central.lead@example.org", "morley.lead@example.org", "woodsley-holt-p
 def test_attendance_is_collected_once_the_workshop_has_ended_and_follow_ups_follow_it(
     data_dir,
     sessions,
-    emulator,
     programme,  # type: ignore[no-untyped-def]
 ) -> None:
     import_sample(sessions, programme)
-    timeline = Timeline.start(sessions, emulator, programme)
+    timeline = Timeline.start(sessions, programme)
     timeline.launch_core(d("2022-09-20"))
     partners = [a for a in timeline.attendees()[1] if a not in LEADS]
     came, decliner, missed = partners[:3], partners[3], partners[4:]
     timeline.respond(1, decliner, "declined")
     timeline.run(d("2022-10-17"))  # the decline is recorded
 
-    sessions_in_teams = [
-        [
-            {"name": "Came 0", "email": came[0].upper(), "seconds": 3000},
-            {"name": "Came 1", "email": came[1], "seconds": 2000},
-            {"name": "Came 2", "email": came[2], "seconds": 1000},
-            {"name": "Central lead", "email": "central.lead@example.org", "seconds": 7000},
-            {"name": "A Stranger", "email": "stranger@elsewhere.example", "seconds": 500},
-            {"name": "Guest (phone)", "email": None, "seconds": 400},
-        ],
-        [{"name": "Came 0", "email": came[0], "seconds": 300}],  # rejoined after the end: a second report
-    ]
-    emulator.set_attendance(ORGANISER, timeline.event_ids()[1], sessions_in_teams)
+    first = AttendanceReport(
+        "report-1",
+        ended=True,
+        records=(
+            AttendanceRecord("Came 0", came[0].upper(), 3000),
+            AttendanceRecord("Came 1", came[1], 2000),
+            AttendanceRecord("Came 2", came[2], 1000),
+            AttendanceRecord("Central lead", "central.lead@example.org", 7000),
+            AttendanceRecord("A Stranger", "stranger@elsewhere.example", 500),
+            AttendanceRecord("Guest (phone)", None, 400),
+        ),
+    )
+    rejoined = AttendanceReport("report-2", ended=True, records=(AttendanceRecord("Came 0", came[0], 300),))
+    workshop_1 = timeline.gateway.events[timeline.event_ids()[1]]
+    assert workshop_1.join_url is not None, "workshop 1 is a Teams workshop in the Leeds programme"
+    timeline.gateway.attended(workshop_1.join_url, first, rejoined)
 
     report = timeline.run(d("2022-10-19"))
     assert report.attendance.summary().startswith("1 collected")

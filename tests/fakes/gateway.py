@@ -62,6 +62,11 @@ class FakeEvent:
     def attendees(self) -> list[str]:
         return sorted(a.email.lower() for a in self.spec.attendees)
 
+    @property
+    def join_url(self) -> str | None:
+        """A Teams meeting's join link, for an online event (what Graph returns as onlineMeeting.joinUrl)."""
+        return f"https://teams.example/l/meetup-join/{self.id}" if self.spec.online else None
+
 
 @dataclass(frozen=True)
 class SentMail:
@@ -203,7 +208,7 @@ class FakeGateway:
                 event.responses.get(address, AttendeeResponse(address, "none", None)) for address in event.attendees
             )
             self._done("get_event", event_id, "ok", fault)
-            return EventState(event_id=event_id, is_cancelled=False, attendees=responses)
+            return EventState(event_id=event_id, is_cancelled=False, attendees=responses, join_url=event.join_url)
 
     def send_mail(self, mail: MailSpec, idempotency_key: str, *, first_attempt: bool = False) -> str:
         with self._lock:
