@@ -133,7 +133,7 @@ class ProgrammeState:
 
 
 def load_state(session: Session, lcp_ids: Collection[str], changes_since: dt.datetime) -> ProgrammeState:
-    """Read the state in eight queries. `changes_since`: the start of the window hub movements are reported for."""
+    """Read the state in nine queries. `changes_since`: the start of the window hub movements are reported for."""
     active = (
         select(models.Contact.organisation_id, func.count().label("n"))
         .where(models.Contact.active.is_(True))
