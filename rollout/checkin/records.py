@@ -207,7 +207,7 @@ def _contact_target(programme: Programme, claim: Claim, contact: models.Contact)
         return _gone("This link is not for this contact.")
     if contact.mail_opted_out_at is not None:
         when = long_date(contact.mail_opted_out_at.astimezone(programme.tz))
-        return Refusal("not_applicable", 410, "Already stopped", f"Emails were stopped on {when}. Nothing more is needed.")
+        return Refusal("not_applicable", 410, "Already stopped", f"Emails were stopped on {when}. Nothing more to do.")
     return _Target(contact, contact.organisation)
 
 
