@@ -13,6 +13,7 @@ from rollout.cli.common import ConfigOption, check_lcp, console, database, new_t
 from rollout.db.session import unit_of_work
 from rollout.db.types import utcnow
 from rollout.errors import NotFoundError
+from rollout.files import write_private
 from rollout.partners.csv_rows import COLUMN_HELP, read_partner_csv
 from rollout.partners.importer import import_partners
 from rollout.partners.query import active_partner_contacts
@@ -126,6 +127,6 @@ def export_cmd(
     if out is None:
         print(text)
         return
-    out.write_text(text + "\n", encoding="utf-8")
-    out.with_suffix(".md").write_text(summary_markdown(data), encoding="utf-8")
+    write_private(out, text + "\n")  # an access-request export is personal data: 0600
+    write_private(out.with_suffix(".md"), summary_markdown(data))
     console.print(f"wrote {out} and {out.with_suffix('.md')}")

@@ -35,6 +35,7 @@ def test_export_holds_everything_about_one_contact(wave, sessions, run_cli, tmp_
     assert [u["transition"] for u in data["checkin_links_used"]] == ["action.done"]
     assert any(r["note"] and "venue" in r["note"] for r in data["records"])
     summary = out.with_suffix(".md").read_text(encoding="utf-8")
+    assert out.stat().st_mode & 0o077 == 0  # readable by the operator only
     assert partner.email in summary and "Check-in links used (1)" in summary
 
 
