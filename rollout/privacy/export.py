@@ -69,6 +69,22 @@ def export_contact(session: Session, contact: models.Contact) -> dict[str, Any]:
                 "note": help_request.note,
             }
         )
+    at = models.Attendance
+    attendance = [
+        {
+            "workshop": title,
+            "present": row.present,
+            "source": row.source,
+            "recorded_at": _time(row.recorded_at),
+            "seconds": row.seconds,
+        }
+        for row, title in session.execute(
+            select(at, models.Workshop.title)
+            .join(models.Workshop, models.Workshop.id == at.workshop_id)
+            .where(at.contact_id == contact.id)
+            .order_by(at.recorded_at)
+        ).tuples()
+    ]
     ob = models.OutboundMessage
     emails = []
     for message in session.scalars(select(ob).order_by(ob.created_at, ob.id)):
@@ -107,6 +123,7 @@ def export_contact(session: Session, contact: models.Contact) -> dict[str, Any]:
             "hub_stage": hub.stage if hub else None,
         },
         "invitations": invitations,
+        "attendance": attendance,
         "checkin_links_used": [
             {"used_at": _time(u.used_at), "subject": u.subject, "transition": u.transition} for u in uses
         ],
