@@ -1,4 +1,4 @@
-"""A wave launched and reconciled through the HTTPS emulator, with a partner's check-in records: the data a
+"""A wave launched and reconciled through the recording gateway, with a partner's check-in records: the data a
 council would hold about its partners after a few weeks of the rollout."""
 
 from __future__ import annotations
@@ -52,11 +52,11 @@ def busiest_partner(sessions: sessionmaker[Session]) -> Partner:
 
 
 @pytest.fixture
-def wave(data_dir, sessions, emulator, programme: Programme, monkeypatch) -> tuple[Timeline, Partner]:  # type: ignore[no-untyped-def]
+def wave(data_dir, sessions, programme: Programme, monkeypatch) -> tuple[Timeline, Partner]:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("ROLLOUT_CHECKIN_SECRET", "privacy-test-secret-0123456789-abcdefghijklmnop")
     monkeypatch.setenv("ROLLOUT_PUBLIC_URL", "https://checkin.example.gov.uk")
     import_sample(sessions, programme)
-    timeline = Timeline.start(sessions, emulator, programme)
+    timeline = Timeline.start(sessions, programme)
     timeline.launch_core(d("2022-09-20"))
     for email in timeline.attendees()[1]:
         timeline.respond(1, email, "accepted")
