@@ -1,7 +1,7 @@
 """personal data: opt-out and erasure on contacts, the erasure log
 
-Revision ID: 0007_personal_data
-Revises: 0006_attendance
+Revision ID: 0008_personal_data
+Revises: 0007_failures
 Create Date: 2026-12-01 23:59:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import rollout.db.types
 
-revision: str = "0007_personal_data"
-down_revision: str | None = "0006_attendance"
+revision: str = "0008_personal_data"
+down_revision: str | None = "0007_failures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
