@@ -124,7 +124,9 @@ def m365_gateway(settings: Settings, programme: Programme) -> Gateway:
     """The Microsoft 365 gateway from the ROLLOUT_* settings; the programme's organiser is the fallback mailbox."""
     from rollout.m365.gateway import O365Gateway  # imported here: O365/msal load only where mail is sent
     from rollout.m365.settings import GatewaySettings
+    from rollout.privacy.notice import require_privacy_notice
 
+    require_privacy_notice(programme, settings.environ)  # every partner email links to it: a real tenant needs one
     fallback = programme.programme.organiser_mailbox
     return O365Gateway(GatewaySettings.from_env(organiser_fallback=fallback, env=settings.environ))
 

@@ -34,6 +34,8 @@ def workshop_invitation(programme: Programme) -> dict[str, Any]:
         "where": "Leeds Central Library",
         "audience": "all partners",
         "description": "Using local data & partner knowledge <to find> who is digitally excluded.",
+        "privacy_url": programme.programme.privacy_url,
+        "stop_url": None,  # one event for every attendee: no personal objection link in it
     }
 
 
@@ -161,4 +163,28 @@ def test_the_text_and_html_parts_say_the_same(name: str, programme: Programme) -
     email = render(name, **SAMPLE_CONTEXTS[name](programme))
     content = _Content()
     content.feed(email.html)
-    assert words("".join(content.parts)) == words(email.text)
+    body = email.text.split("\n--\n")[0]  # the text part's footer (privacy notice, stop link) is the layout's
+    assert words("".join(content.parts)) == words(body)
+
+
+PARTNER_TEMPLATES = [
+    "action_overdue",
+    "action_reminder",
+    "escalation",
+    "follow_up_actions",
+    "workshop_invitation",
+    "workshop_reminder_attending",
+    "workshop_reminder_no_response",
+]
+
+
+@pytest.mark.parametrize("name", PARTNER_TEMPLATES)
+def test_every_partner_email_links_the_privacy_notice_and_the_stop_link(name: str, programme: Programme) -> None:
+    privacy_url = programme.programme.privacy_url
+    assert privacy_url
+    stop = "https://checkin.example.org/c/stop-token"
+    email = render(name, **{**SAMPLE_CONTEXTS[name](programme), "stop_url": stop})
+    assert privacy_url in email.text and privacy_url in email.html
+    assert f"To stop emails from this programme: {stop}" in email.text
+    assert f'href="{stop}"' in email.html
+    assert email.text.rstrip().endswith(stop)  # the footer is the last thing in the text part

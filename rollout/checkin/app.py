@@ -140,7 +140,10 @@ def create_app(
         if isinstance(note, Response):
             return note
         at = service.clock()
-        outcome = await run_in_threadpool(records.apply, service.sessions, service.programme, claim, note, at)
+        keep_calendar = getattr(request.state, "keep_calendar", False)
+        outcome = await run_in_threadpool(
+            lambda: records.apply(service.sessions, service.programme, claim, note, at, keep_calendar=keep_calendar)
+        )
         if isinstance(outcome, records.Refusal):
             log.info(
                 "check-in refused (%s): %s %s, contact %s",
@@ -230,6 +233,7 @@ async def _note(request: Request, pages: Pages) -> str | Response | None:
     except ValueError:  # more fields than the limit: not our form
         return pages.problem(400, "This was not sent from the check-in page", "Nothing was recorded.")
     note = (fields.get("note") or [""])[0]
+    request.state.keep_calendar = (fields.get("keep_calendar") or [""])[0] == "yes"  # the stop-emails page only
     if len(note.strip()) > records.NOTE_MAX_LENGTH:
         return pages.problem(
             400,

@@ -53,6 +53,8 @@ def with_checkin_links(context: Mapping[str, Any], contact_id: int | None, *, hu
         if isinstance(out.get(key), list | tuple):
             out[key] = [with_done(a) for a in out[key]]
     out["stage_url"] = out["help_url"] = None
+    # The objection link (privacy): every email to a partner contact carries one, whatever else it links to.
+    out["stop_url"] = links.stop_emails_url(contact) if contact is not None else None
     hub_id, next_stage = context.get("hub_id"), context.get("next_stage")
     if contact is not None and hub_links and hub_id is not None:
         if next_stage:

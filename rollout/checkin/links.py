@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rollout import settings
-from rollout.checkin.tokens import ACTION_DONE, HUB_HELP, SubjectKind, Transition, codec, hub_stage
+from rollout.checkin.tokens import ACTION_DONE, HUB_HELP, STOP_EMAILS, SubjectKind, Transition, codec, hub_stage
 
 PATH = "/c/"
 
@@ -31,6 +31,11 @@ def hub_stage_url(contact_id: int, hub_id: int, stage: int, *, issued_at: dt.dat
 def hub_help_url(contact_id: int, hub_id: int, *, issued_at: dt.datetime | None = None) -> str:
     """'We need help' for the contact's organisation's hub (once per period at a stage)."""
     return _url(contact_id, "hub", hub_id, HUB_HELP, issued_at)
+
+
+def stop_emails_url(contact_id: int, *, issued_at: dt.datetime | None = None) -> str:
+    """'Stop emails from this programme': the objection link in the footer of every partner email."""
+    return _url(contact_id, "contact", contact_id, STOP_EMAILS, issued_at)
 
 
 def checkin_url(token: str) -> str:

@@ -83,13 +83,19 @@ def preview(session: Session, programme: Programme, claim: Claim) -> Proposal | 
 
 
 def apply(
-    sessions: sessionmaker[Session], programme: Programme, claim: Claim, note: str | None, at: dt.datetime
+    sessions: sessionmaker[Session],
+    programme: Programme,
+    claim: Claim,
+    note: str | None,
+    at: dt.datetime,
+    *,
+    keep_calendar: bool = False,
 ) -> Recorded | Refusal:
     """Record the claim once, in one transaction; a refusal (or a concurrent replay) changes nothing."""
     note = clean_note(note)
     try:
         with sessions() as session, session.begin():
-            outcome = _record(session, programme, claim, note, at)
+            outcome = _record(session, programme, claim, note, at, keep_calendar=keep_calendar)
             if isinstance(outcome, Refusal):
                 raise _Refused(outcome)  # rolls the transaction back: a refusal never leaves a trace
         return outcome
@@ -116,7 +122,7 @@ def clean_note(note: str | None) -> str | None:
 
 
 def _record(
-    session: Session, programme: Programme, claim: Claim, note: str | None, at: dt.datetime
+    session: Session, programme: Programme, claim: Claim, note: str | None, at: dt.datetime, *, keep_calendar: bool
 ) -> Recorded | Refusal:
     target = _target(session, programme, claim)
     if isinstance(target, Refusal):
@@ -140,7 +146,11 @@ def _record(
     proposal = _proposal(programme, claim, target)
     by = target.contact.email
     org = target.organisation
-    if target.action is not None:
+    if claim.transition.kind == "contact.stop":
+        target.contact.mail_opted_out_at, target.contact.keep_calendar = at, keep_calendar
+        thanks = f"You will get no more emails from the {programme.programme.name}."
+        thanks += " You will still get workshop invitations." if keep_calendar else ""
+    elif target.action is not None:
         progress.complete_action(session, target.action, by=by, source=SOURCE, note=note, at=at)
         thanks = f"'{target.action.title}' is marked as done for {org.name}."
     elif claim.transition.kind == "hub.stage" and target.hub is not None and claim.transition.stage is not None:
@@ -176,7 +186,7 @@ def _target(session: Session, programme: Programme, claim: Claim, *, lock: bool 
         if use is not None:
             return _used(use, programme)
     contact = get(models.Contact, claim.contact_id)
-    if contact is None or not contact.active:
+    if contact is None or not contact.active or contact.erased_at is not None:  # erased: links revoked
         return Refusal(
             "revoked",
             403,
@@ -184,9 +194,21 @@ def _target(session: Session, programme: Programme, claim: Claim, *, lock: bool 
             "It was sent to someone who is no longer a contact for this programme. "
             f"If you still work with the programme, please contact the {programme.programme.name} team.",
         )
+    if claim.subject_kind == "contact":
+        return _contact_target(programme, claim, contact)
     if claim.subject_kind == "action":
         return _action_target(programme, contact, get(models.Action, claim.subject_id))
     return _hub_target(session, programme, claim, contact, get(models.Hub, claim.subject_id))
+
+
+def _contact_target(programme: Programme, claim: Claim, contact: models.Contact) -> _Target | Refusal:
+    """A "stop emails" link: for its own contact only, and once."""
+    if claim.subject_id != contact.id:
+        return _gone("This link is not for this contact.")
+    if contact.mail_opted_out_at is not None:
+        when = long_date(contact.mail_opted_out_at.astimezone(programme.tz))
+        return Refusal("not_applicable", 410, "Already stopped", f"Emails were stopped on {when}. Nothing more to do.")
+    return _Target(contact, contact.organisation)
 
 
 def _action_target(programme: Programme, contact: models.Contact, action: models.Action | None) -> _Target | Refusal:
@@ -244,7 +266,13 @@ def _hub_target(
 def _proposal(programme: Programme, claim: Claim, target: _Target) -> Proposal:
     org = target.organisation
     details = [("Organisation", org.name)]
-    if target.action is not None:
+    if claim.transition.kind == "contact.stop":
+        heading, button = "Stop emails from this programme", "Stop emails"
+        summary = (
+            f"Stop all emails from the {programme.programme.name} to {target.contact.email}. Your details stay "
+            "only as long as our privacy notice says."
+        )
+    elif target.action is not None:
         action = target.action
         details += [("Action", action.title), ("Due", long_date(action.due_date))]
         heading, button = "Mark an action as done", "Mark as done"

@@ -38,7 +38,7 @@ HOW_TO_GENERATE = "generate one with: python -c 'import secrets; print(secrets.t
 # payload.timestamp.signature, URL-safe base64; a leading "." marks a compressed payload (ours are too small).
 _SHAPE = re.compile(r"^\.?[A-Za-z0-9_-]{1,400}\.[A-Za-z0-9_-]{1,16}\.[A-Za-z0-9_-]{16,100}$")
 
-SubjectKind = Literal["action", "hub"]
+SubjectKind = Literal["action", "hub", "contact"]
 
 
 class CheckinConfigError(InputError):
@@ -47,13 +47,16 @@ class CheckinConfigError(InputError):
 
 @dataclass(frozen=True)
 class Transition:
-    """What a link lets its contact do: `action.done`, `hub.stage:N` or `hub.help`."""
+    """What a link lets its contact do: `action.done`, `hub.stage:N`, `hub.help`, or `contact.stop` (no more
+    programme emails: the objection link in every partner email's footer)."""
 
-    kind: Literal["action.done", "hub.stage", "hub.help"]
+    kind: Literal["action.done", "hub.stage", "hub.help", "contact.stop"]
     stage: int | None = None
 
     @property
     def subject_kind(self) -> SubjectKind:
+        if self.kind == "contact.stop":
+            return "contact"
         return "action" if self.kind == "action.done" else "hub"
 
     def __str__(self) -> str:
@@ -65,6 +68,8 @@ class Transition:
             return cls("action.done")
         if text == "hub.help":
             return cls("hub.help")
+        if text == "contact.stop":
+            return cls("contact.stop")
         name, _, number = text.partition(":")
         if name == "hub.stage" and number.isascii() and number.isdigit() and len(number) <= 3 and number[0] != "0":
             return cls("hub.stage", int(number))
@@ -73,6 +78,7 @@ class Transition:
 
 ACTION_DONE = Transition("action.done")
 HUB_HELP = Transition("hub.help")
+STOP_EMAILS = Transition("contact.stop")
 
 
 def hub_stage(stage: int) -> Transition:
@@ -190,7 +196,7 @@ def _claim(payload: object, signed_at: dt.datetime) -> Claim | TokenFailure:
     if not isinstance(transition_text, str) or not 8 <= len(token_id) <= 64:
         return malformed
     kind, _, number = subject.partition(":")
-    if kind not in ("action", "hub") or not number.isascii() or not number.isdigit() or len(number) > 10:
+    if kind not in ("action", "hub", "contact") or not number.isascii() or not number.isdigit() or len(number) > 10:
         return malformed
     if not 1 <= contact_id <= MAX_ROW_ID or not 1 <= int(number) <= MAX_ROW_ID:
         return malformed  # no row has such an id (and the database would refuse to look it up)

@@ -8,11 +8,18 @@ from typing import Annotated
 
 import typer
 
+from rollout import settings
 from rollout.cli.common import ConfigOption, check_lcp, console, database, new_table, programme
 from rollout.db.session import unit_of_work
+from rollout.db.types import utcnow
+from rollout.errors import NotFoundError
+from rollout.files import write_private
 from rollout.partners.csv_rows import COLUMN_HELP, read_partner_csv
 from rollout.partners.importer import import_partners
 from rollout.partners.query import active_partner_contacts
+from rollout.privacy.export import export_contact, summary_markdown
+from rollout.privacy.forget import forget
+from rollout.privacy.store import find_contact
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -82,3 +89,44 @@ def list_cmd(
         hub = f"stage {p.hub_stage}" if p.hub_stage else p.hub_status
         table.add_row(p.lcp_id, p.organisation, p.sector, ", ".join(sorted(p.roles)), p.name, p.email, hub)
     console.print(table)
+
+
+
+@app.command("forget")
+def forget_cmd(
+    email: Annotated[str, typer.Argument(help="The contact's email address.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be erased; change nothing.")] = False,
+) -> None:
+    """Erase one contact (an erasure request): anonymised in every table, pending emails cancelled, check-in links
+    revoked, local mail copies under the data directory removed. Counts stay; only the fact and time are recorded."""
+    _, sessions = database()
+    report = forget(sessions, email, utcnow(), settings.data_dir(), dry_run=dry_run)
+    verb = "would erase" if dry_run else "erased"
+    console.print(
+        f"{verb}: {report.values_replaced} values anonymised, {report.pending_cancelled} pending messages cancelled, "
+        f"{report.emails_blanked} delivered emails blanked, {len(report.files_removed)} local files"
+        f"{' removed' if not dry_run else ''}"
+    )
+
+
+@app.command("export")
+def export_cmd(
+    email: Annotated[str, typer.Argument(help="The contact's email address.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write JSON here (and a .md summary beside it); default: print JSON.")
+    ] = None,
+) -> None:
+    """Everything held about one contact (a subject access request), as JSON and a readable summary."""
+    _, sessions = database()
+    with sessions() as session:
+        contact = find_contact(session, email)
+        if contact is None:
+            raise NotFoundError("export", [f"no contact with the address {email!r}"])
+        data = export_contact(session, contact)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if out is None:
+        print(text)
+        return
+    write_private(out, text + "\n")  # an access-request export is personal data: 0600
+    write_private(out.with_suffix(".md"), summary_markdown(data))
+    console.print(f"wrote {out} and {out.with_suffix('.md')}")

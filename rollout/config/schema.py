@@ -106,6 +106,7 @@ class ProgrammeInfo(Strict):
     time_label: Label | None = None  # how emails name local time, e.g. "UK time"; the zone name when unset
     holidays: Holidays
     organiser_mailbox: Email
+    privacy_url: Annotated[str, Field(pattern=r"^https://\S+$", max_length=500)] | None = None  # the privacy notice
     require_approval: bool = True
     managers: Annotated[list[Person], Field(min_length=1, max_length=MAX_ATTENDEES)]
 
@@ -332,6 +333,20 @@ class Wave(Strict):
         return self
 
 
+# --- retention (privacy issue): how long personal data is kept, in days ---------------------------------------
+RetentionDays = Annotated[int, Field(ge=7, le=3650)]  # at least a week (replies still arrive), at most ten years
+
+
+class Retention(Strict):
+    """Storage limitation: after these many days the daily reconcile erases or anonymises (counts are kept)."""
+
+    outbox_bodies_days: RetentionDays = 90  # rendered body and recipients of a delivered or dropped message
+    checkin_notes_days: RetentionDays = 365  # notes typed on the check-in page (and names on those records)
+    rsvp_history_days: RetentionDays = 365  # the response history of each invitation
+    removed_contacts_days: RetentionDays = 365  # a contact deactivated (removed from the programme) becomes a tombstone
+    closed_wave_invitations_days: RetentionDays = 730  # names and addresses on invitations of a wave that has ended
+
+
 class Programme(Strict):
     """The whole programme. Built only through rollout.config.load_programme, which also checks references."""
 
@@ -346,6 +361,7 @@ class Programme(Strict):
     escalation: Escalation
     runs: Runs = Runs()
     attendance: Attendance = Attendance()
+    retention: Retention = Retention()
     waves: Annotated[list[Wave], Field(min_length=1)]
 
     @property

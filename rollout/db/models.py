@@ -83,6 +83,11 @@ class Contact(Base):
     name: Mapped[name_str]
     email: Mapped[email_str] = mapped_column(unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Objection (the "stop emails" link): no programme emails from then on; calendar invitations only if kept.
+    mail_opted_out_at: Mapped[utc_time | None]
+    keep_calendar: Mapped[bool] = mapped_column(Boolean, default=False)
+    # `rollout partners forget`: the row stays as a tombstone so counts and foreign keys hold; links are revoked.
+    erased_at: Mapped[utc_time | None]
     created_at: Mapped[created_at]
     updated_at: Mapped[utc_time] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     organisation: Mapped[Organisation] = relationship(back_populates="contacts")
@@ -359,3 +364,13 @@ class UnmatchedAttendee(Base):
     resolved_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     resolved_at: Mapped[utc_time | None]
     resolved_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Erasure(Base):
+    """That personal data was erased, when and how much: never whose (that would defeat the erasure)."""
+
+    __tablename__ = "erasure"
+    id: Mapped[intpk]
+    erased_at: Mapped[utc_time]
+    reason: Mapped[short_str]  # forget | retention
+    items: Mapped[int] = mapped_column(Integer)

@@ -308,6 +308,7 @@ class Attention:
 class Totals:
     partners: Count
     active_contacts: int
+    opted_out_this_week: int  # used the "stop emails" link since the week began (privacy)
     hubs: Count
     funnel: tuple[StageBar, ...]
     workshops_done: Count
@@ -689,6 +690,9 @@ class _Computation:
         return Totals(
             partners=self.count(sum(lcp.partners.now for lcp in lcps), *path, "partners"),
             active_contacts=sum(o.active_contacts for o in self.state.organisations),
+            opted_out_this_week=sum(
+                1 for at in self.state.opt_outs if self.week.start <= self.local_date(at) <= self.week.today
+            ),
             hubs=self.count(len(self.state.hubs), *path, "hubs"),
             funnel=self.funnel(stages, path),
             workshops_done=self.count(sum(w.workshops_done.now for w in waves), *path, "workshops_done"),

@@ -135,7 +135,8 @@ def render_markdown(digest: Digest) -> str:
                 ("Messages that failed", t.messages_failed),
             )
         ]
-        out += [f"| Messages waiting / dropped | {t.messages_waiting} / {t.messages_dropped} |", ""]
+        out += [f"| Messages waiting / dropped | {t.messages_waiting} / {t.messages_dropped} |"]
+        out += [f"| People who opted out of programme emails this week | {t.opted_out_this_week} |", ""]
         out += ["## Hubs by stage", "", *_funnel(t.funnel), ""]
     out += ["## Waves", "", "| Wave | Status | LCPs | Next workshop |", "|---|---|---|---|"]
     for w in d.waves:

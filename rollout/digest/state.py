@@ -111,6 +111,7 @@ class ProgrammeState:
     actions: tuple[ActionRow, ...]
     escalations: tuple[EscalationRow, ...]  # not closed
     messages: dict[str, int] = field(default_factory=dict)  # outbox rows by status, whole programme
+    opt_outs: tuple[dt.datetime, ...] = ()  # when contacts used "stop emails" (privacy), whole programme
 
     def restricted_to(self, lcp_ids: Collection[str]) -> ProgrammeState:
         """Only these LCPs' rows; outbox counts (not per LCP) are dropped."""
@@ -127,11 +128,12 @@ class ProgrammeState:
             actions=tuple(a for a in self.actions if a.lcp_id in keep),
             escalations=tuple(e for e in self.escalations if e.hub_id in hub_ids),
             messages={},
+            opt_outs=(),
         )
 
 
 def load_state(session: Session, lcp_ids: Collection[str], changes_since: dt.datetime) -> ProgrammeState:
-    """Read the state in eight queries. `changes_since`: the start of the window hub movements are reported for."""
+    """Read the state in nine queries. `changes_since`: the start of the window hub movements are reported for."""
     active = (
         select(models.Contact.organisation_id, func.count().label("n"))
         .where(models.Contact.active.is_(True))
@@ -216,5 +218,15 @@ def load_state(session: Session, lcp_ids: Collection[str], changes_since: dt.dat
         escalations=escalations,
         messages=messages,
     )
+    ct = models.Contact
+    opt_outs = tuple(
+        at
+        for at in session.scalars(
+            select(ct.mail_opted_out_at).where(
+                ct.mail_opted_out_at.is_not(None), ct.mail_opted_out_at >= changes_since, ct.erased_at.is_(None)
+            )
+        )
+        if at is not None
+    )
     # Rows of an LCP no longer in the config are left out; the outbox counts are programme-wide.
-    return replace(everything.restricted_to(lcp_ids), messages=messages)
+    return replace(everything.restricted_to(lcp_ids), messages=messages, opt_outs=opt_outs)

@@ -11,14 +11,20 @@ from rollout.db import models
 from rollout.planning.audience import PartnerContact
 
 
-def active_partner_contacts(session: Session, lcp_ids: Iterable[str] | None = None) -> list[PartnerContact]:
+def active_partner_contacts(
+    session: Session, lcp_ids: Iterable[str] | None = None, *, for_calendar: bool = False
+) -> list[PartnerContact]:
+    """Active contacts; erased ones never. `for_calendar`: those who stopped emails only if they kept invitations."""
     query = (
         select(models.Contact, models.Organisation, models.Hub)
         .join(models.Organisation, models.Contact.organisation_id == models.Organisation.id)
         .outerjoin(models.Hub, models.Hub.organisation_id == models.Organisation.id)
-        .where(models.Contact.active.is_(True))
+        .where(models.Contact.active.is_(True), models.Contact.erased_at.is_(None))
         .order_by(models.Contact.email)
     )
+    if for_calendar:
+        stopped = models.Contact.mail_opted_out_at.is_not(None)
+        query = query.where(~stopped | models.Contact.keep_calendar.is_(True))
     if lcp_ids is not None:
         query = query.where(models.Organisation.lcp_id.in_(list(lcp_ids)))
     return [

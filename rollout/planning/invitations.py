@@ -35,6 +35,8 @@ def workshop_event(planned: PlannedWorkshop, wave: Wave, programme: Programme) -
         "workshop_invitation",
         programme_name=info.name,
         programme_short_name=info.subject_name,
+        privacy_url=info.privacy_url,
+        stop_url=None,  # one event goes to every attendee: objection links are in each partner's own emails
         wave_name=wave.name,
         number=slot.number,
         workshop_count=len(programme.workshops),

@@ -68,7 +68,7 @@ def prepare_launch(session: Session, programme: Programme, wave_id: str, as_of: 
     """Persist the wave's plan and work out which event intents it needs; nothing is queued yet."""
     wave = programme.wave(wave_id)
     sync_programme(session, programme)
-    partners = active_partner_contacts(session, wave.lcps)
+    partners = active_partner_contacts(session, wave.lcps, for_calendar=True)
     planned = plan_wave(wave, programme, partners)
     refuse_past_wave(wave, planned, as_of)
     refuse_oversized_meetings(wave, planned)

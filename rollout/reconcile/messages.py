@@ -71,6 +71,7 @@ def base_context(programme: Programme, to: Person) -> dict[str, Any]:
         "recipient_name": to.name,
         "recipient_email": to.email,
         "contact_id": to.contact_id,
+        "privacy_url": programme.programme.privacy_url,
     }
 
 

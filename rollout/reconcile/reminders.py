@@ -55,6 +55,8 @@ def workshop_reminders(snapshot: Snapshot, programme: Programme, now: dt.datetim
         day = clock.local_date(workshop.starts_at)
         about = workshop_context(workshop, programme)
         for invitation in snapshot.invitations_by_workshop.get(workshop.id, []):
+            if invitation.mail_stopped:
+                continue
             to = Person(invitation.name, invitation.email, invitation.contact_id)
             context = {
                 **base_context(programme, to),

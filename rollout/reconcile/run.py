@@ -23,6 +23,7 @@ from rollout.db.session import unit_of_work
 from rollout.outbound.delivery import Deliverer, DeliveryReport, LeaseHeld
 from rollout.outbound.emails import long_date
 from rollout.outbound.gateway import Gateway
+from rollout.privacy import apply_retention_policy
 from rollout.reconcile.apply import ChangeReport, QueueReport, apply_changes, existing_keys, queue_outgoing
 from rollout.reconcile.decide import decide_changes, decide_messages
 from rollout.reconcile.messages import Message
@@ -85,6 +86,7 @@ class ReconcileReport:
     changes: ChangeReport = field(default_factory=ChangeReport)
     queue: QueueReport = field(default_factory=QueueReport)
     delivery: DeliveryReport | None = None
+    retention: dict[str, int] = field(default_factory=dict)  # what the retention policy erased, by kind
 
     @property
     def queued(self) -> Counter[str]:
@@ -104,6 +106,7 @@ class ReconcileReport:
             "queued": dict(sorted(self.queued.items())),
             "superseded": self.queue.superseded,
             "delivery": self.delivery.summary() if self.delivery else "not run",
+            "retention": dict(self.retention),
         }
 
     def markdown(self, programme: Programme, attendance: AttendanceFigures | None = None) -> str:
@@ -125,6 +128,7 @@ class ReconcileReport:
             f"| Messages queued | {queued} |",
             f"| Queued messages dropped (no longer due) | {self.queue.superseded} |",
             f"| Delivery | {self.delivery.summary() if self.delivery else 'not run'} |",
+            f"| Personal data erased (retention) | {retention_words(self.retention)} |",
         ]
         sections = [
             ("Responses changed", self.rsvp.changes),
@@ -200,6 +204,14 @@ def _deliver(services: Services, _as_of: dt.datetime) -> DeliveryReport:
         return DeliveryReport()
 
 
+def _apply_retention(services: Services, as_of: dt.datetime) -> dict[str, int]:
+    return apply_retention_policy(services.sessions, services.programme, as_of)
+
+
+def retention_words(counts: dict[str, int]) -> str:
+    return ", ".join(f"{kind.replace('_', ' ')} {n}" for kind, n in sorted(counts.items()) if n) or "nothing due"
+
+
 def _set(name: str) -> Callable[[ReconcileReport, Any], None]:
     return lambda report, result: setattr(report, name, result)
 
@@ -212,6 +224,8 @@ STEPS: tuple[Step, ...] = (
     Step("record-changes", _record_changes, _set("changes"), rehearse=_rehearse_changes),
     Step("queue-messages", _queue_messages, _set("queue"), rehearse=_rehearse_queue),
     Step("deliver-outbox", _deliver, _set("delivery"), sends=True, tags=("graph-delivery",)),
+    # Last, after today's sends: erase what config [retention] says is due (rollout.privacy); idempotent.
+    Step("apply-retention", _apply_retention, _set("retention")),
 )
 
 

@@ -53,6 +53,7 @@ class InvitationRow:
     contact_id: int | None  # None for an LCP lead
     organisation_id: int | None
     response: str  # none | accepted | tentative | declined
+    mail_stopped: bool = False  # the contact used "stop emails" (or was erased): no reminders by email
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ class Snapshot:
     workshops: dict[int, WorkshopRow]
     invitations: tuple[InvitationRow, ...]
     organisations: dict[int, OrganisationRow]
-    contacts: tuple[ContactRow, ...]  # active contacts only
+    contacts: tuple[ContactRow, ...]  # active contacts who take programme emails (not stopped, not erased)
     hubs: dict[int, HubRow]
     actions: dict[int, ActionRow]  # every open action, and every action of a recent workshop
     escalations: tuple[EscalationRow, ...]  # all of them, closed too (a stall is never opened twice)
@@ -226,13 +227,27 @@ def snapshot_queries(as_of: dt.datetime) -> SnapshotQueries:
             Wk.event_id,
         ),
         invitations=(
-            select(Iv.id, Iv.workshop_id, Iv.email, Iv.name, Iv.lcp_id, Iv.contact_id, Ct.organisation_id, Iv.response)
+            select(
+                Iv.id,
+                Iv.workshop_id,
+                Iv.email,
+                Iv.name,
+                Iv.lcp_id,
+                Iv.contact_id,
+                Ct.organisation_id,
+                Iv.response,
+                Ct.mail_opted_out_at.is_not(None),
+            )
             .outerjoin(Ct, Ct.id == Iv.contact_id)
             .where(Iv.status == "invited", Iv.workshop_id.in_(recent))
             .order_by(Iv.workshop_id, Iv.lcp_id, Iv.email)
         ),
         organisations=select(Og.id, Og.lcp_id, Og.name, Og.sector, Og.hub_interest),
-        contacts=select(Ct.id, Ct.organisation_id, Ct.name, Ct.email).where(Ct.active.is_(True)).order_by(Ct.email),
+        contacts=(
+            select(Ct.id, Ct.organisation_id, Ct.name, Ct.email)
+            .where(Ct.active.is_(True), Ct.mail_opted_out_at.is_(None))
+            .order_by(Ct.email)
+        ),
         hubs=select(Hb.id, Hb.organisation_id, Hb.stage, Hb.stage_since),
         actions=(
             select(

@@ -72,8 +72,10 @@ def test_follow_ups_reminders_and_overdue_notices_carry_a_mark_as_done_link_per_
     assert partners and leads
     for mail in partners:
         [text_link] = re.findall(r"Mark as done: (" + LINK + ")", mail.payload["text"])
-        [html_link] = re.findall(r'href="(' + LINK + ')"', mail.payload["html"])
+        [html_link] = re.findall(r'href="(' + LINK + ')"[^>]*>Mark as done<', mail.payload["html"])
         assert text_link == html_link
+        [stop_link] = re.findall("To stop emails from this programme: (" + LINK + ")", mail.payload["text"])
+        assert stop_link != text_link and f'href="{stop_link}"' in mail.payload["html"]
     for mail in leads:
         assert PUBLIC_URL not in mail.payload["text"] and PUBLIC_URL not in mail.payload["html"]
 

@@ -43,13 +43,14 @@ def services(sessions, programme, recording_gateway) -> Services:  # type: ignor
     return build_services(Settings.from_env(), programme=programme, sessions=sessions, gateway=recording_gateway)
 
 
-def test_the_steps_are_rsvps_attendance_changes_messages_then_delivery() -> None:
+def test_the_steps_are_rsvps_attendance_changes_messages_delivery_then_retention() -> None:
     assert [s.name for s in STEPS] == [
         "sync-rsvps",
         "collect-attendance",
         "record-changes",
         "queue-messages",
         "deliver-outbox",
+        "apply-retention",
     ]
 
 
