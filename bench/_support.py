@@ -19,9 +19,7 @@ ORGANISER = "hubs@council.example"
 def start_emulator(pace: int, *, token_lifetime_s: float = 3600.0, seed: int = 1) -> GraphEmulator:
     """An emulator enforcing `pace` sends per 60 s per mailbox and 4 concurrent requests per app, as Exchange
     Online does; the app may act on ORGANISER only."""
-    config = EmulatorConfig(
-        token_lifetime_s=token_lifetime_s, send_pace_per_minute=pace, max_concurrency=4, seed=seed
-    )
+    config = EmulatorConfig(token_lifetime_s=token_lifetime_s, send_pace_per_minute=pace, max_concurrency=4, seed=seed)
     emulator = GraphEmulator(config).start()
     emulator.register_app(TENANT, CLIENT_ID, SECRET, mailboxes=[ORGANISER])
     return emulator

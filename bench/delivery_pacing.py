@@ -210,8 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table([ours, naive]))
     print()
     if args.messages <= args.pace:
-        print(f"note: {args.messages} messages fit in one 60 s window of {args.pace}: the limit never binds, so "
-              "throughput / limit says nothing; use --messages well above --pace")
+        print(
+            f"note: {args.messages} messages fit in one 60 s window of {args.pace}: the limit never binds, so "
+            "throughput / limit says nothing; use --messages well above --pace"
+        )
     problems = []
     if ours.ratio < TARGET_RATIO:
         problems.append(f"throughput / limit {ours.ratio:.2f} < {TARGET_RATIO}")

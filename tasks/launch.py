@@ -60,4 +60,3 @@ def read_launch_statuses(services: Services, launch: LaunchPlan) -> dict[str, tu
     """The outbox status of each event change this launch queued (sent, failed with its code, ...)."""
     with services.sessions() as session:
         return outbox_statuses(session, [i.key for i in launch.intents])
-

@@ -77,7 +77,6 @@ def launch_summary(wave: str, result: dict[str, object], dry_run: bool) -> str:
     return f"{line}; {outcome}"
 
 
-
 def approve(
     wave: Annotated[str, typer.Argument(help="Wave id whose launch is waiting for approval.")],
     by: Annotated[str, typer.Option("--by", help="Who approves (recorded on the wave).")],

@@ -91,7 +91,6 @@ def list_cmd(
     console.print(table)
 
 
-
 @app.command("forget")
 def forget_cmd(
     email: Annotated[str, typer.Argument(help="The contact's email address.")],

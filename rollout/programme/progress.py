@@ -118,8 +118,15 @@ def _stage_changes(
     session.execute(
         insert(cast(Table, models.HubStageChange.__table__)),
         [
-            {"hub_id": hub, "from_stage": before, "to_stage": after, "changed_at": at, "changed_by": by,
-             "source": source, "note": None}
+            {
+                "hub_id": hub,
+                "from_stage": before,
+                "to_stage": after,
+                "changed_at": at,
+                "changed_by": by,
+                "source": source,
+                "note": None,
+            }
             for hub, before, after in changes
         ],
     )

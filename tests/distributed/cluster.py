@@ -182,7 +182,6 @@ def _wait_until(check: object, timeout: float, what: str, interval: float = 0.5)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-
 def unpacked_wheel(repository: Path, directory: Path) -> Path:
     """Build the product's wheel (no editable install) and unpack it, as `pip install` would lay it out."""
     import zipfile

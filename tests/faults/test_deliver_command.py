@@ -15,7 +15,10 @@ from tests.faults.support import ORGANISER, assert_each_delivered_exactly_once, 
 
 
 def test_deliver_sends_every_queued_message_once_and_a_second_run_sends_nothing(
-    data_dir: Path, sessions: sessionmaker[Session], emulator, run_cli  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    sessions: sessionmaker[Session],
+    emulator,
+    run_cli,  # type: ignore[no-untyped-def]
 ) -> None:
     queue_mail(sessions, 12)
 
@@ -30,7 +33,10 @@ def test_deliver_sends_every_queued_message_once_and_a_second_run_sends_nothing(
 
 
 def test_deliver_with_a_limit_stops_after_that_many_rows(
-    data_dir: Path, sessions: sessionmaker[Session], emulator, run_cli  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    sessions: sessionmaker[Session],
+    emulator,
+    run_cli,  # type: ignore[no-untyped-def]
 ) -> None:
     queue_mail(sessions, 5)
 
@@ -41,7 +47,10 @@ def test_deliver_with_a_limit_stops_after_that_many_rows(
 
 
 def test_deliver_exits_1_and_names_the_message_when_graph_refuses_it_for_good(
-    data_dir: Path, sessions: sessionmaker[Session], emulator, run_cli  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    sessions: sessionmaker[Session],
+    emulator,
+    run_cli,  # type: ignore[no-untyped-def]
 ) -> None:
     queue_mail(sessions, 3)
     emulator.faults.once("POST", f"/users/{ORGANISER}/messages", status=400, code="ErrorInvalidRecipients")
@@ -55,7 +64,10 @@ def test_deliver_exits_1_and_names_the_message_when_graph_refuses_it_for_good(
 
 
 def test_deliver_exits_4_and_sends_nothing_while_another_deliverer_holds_the_outbox(
-    data_dir: Path, sessions: sessionmaker[Session], emulator, run_cli  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    sessions: sessionmaker[Session],
+    emulator,
+    run_cli,  # type: ignore[no-untyped-def]
 ) -> None:
     queue_mail(sessions, 2)
     with unit_of_work(sessions) as session:
@@ -74,7 +86,11 @@ def test_deliver_exits_4_and_sends_nothing_while_another_deliverer_holds_the_out
 
 
 def test_deliver_exits_2_naming_the_setting_when_the_gateway_is_not_configured(
-    data_dir: Path, sessions: sessionmaker[Session], emulator, run_cli, monkeypatch  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    sessions: sessionmaker[Session],
+    emulator,
+    run_cli,
+    monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     queue_mail(sessions, 1)
     monkeypatch.delenv("ROLLOUT_TENANT_ID")
@@ -87,7 +103,10 @@ def test_deliver_exits_2_naming_the_setting_when_the_gateway_is_not_configured(
 
 
 def test_deliver_exits_3_with_a_clear_error_when_the_database_is_unreachable_at_start(
-    data_dir: Path, emulator, run_cli, monkeypatch  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    emulator,
+    run_cli,
+    monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setenv("ROLLOUT_DATABASE_URL", "postgresql://rollout:secret-pw@127.0.0.1:9/rollout")  # nothing listens
 

@@ -55,7 +55,9 @@ def wait_for_kill_point(emulator, process: subprocess.Popen[str], step: str, n: 
 
 @pytest.mark.slow
 def test_killing_the_deliverer_at_50_random_points_of_a_500_message_drain_loses_and_duplicates_nothing(
-    data_dir: Path, sessions: sessionmaker[Session], emulator  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    sessions: sessionmaker[Session],
+    emulator,  # type: ignore[no-untyped-def]
 ) -> None:
     queue_mail(sessions, MESSAGES)
     rng = random.Random(SEED)

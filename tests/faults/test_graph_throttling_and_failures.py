@@ -43,7 +43,9 @@ def early_requests(records: list) -> list[str]:  # type: ignore[type-arg]
 
 @pytest.mark.slow
 def test_throttled_and_failing_graph_delivers_every_message_once_and_never_before_retry_after(
-    data_dir: Path, sessions: sessionmaker[Session], own_emulator  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    sessions: sessionmaker[Session],
+    own_emulator,  # type: ignore[no-untyped-def]
 ) -> None:
     emulator = own_emulator(seed=SEED)
     emulator.faults.rate_429 = 0.20

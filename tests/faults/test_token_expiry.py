@@ -18,7 +18,9 @@ TOKEN_LIFETIME_S = 2
 
 @pytest.mark.slow
 def test_a_drain_lasting_many_token_lifetimes_has_no_authentication_failure(
-    data_dir: Path, sessions: sessionmaker[Session], own_emulator  # type: ignore[no-untyped-def]
+    data_dir: Path,
+    sessions: sessionmaker[Session],
+    own_emulator,  # type: ignore[no-untyped-def]
 ) -> None:
     emulator = own_emulator(token_lifetime_s=TOKEN_LIFETIME_S, seed=3)
     emulator.faults.latency_ms = 30  # Graph's own latency, so the drain lasts a while
