@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from rollout.checkin.app import create_app
 from rollout.checkin.links import action_done_url
-from rollout.checkin.serve import service_from_env, uvicorn_config
+from rollout.checkin.serve import service_from, uvicorn_config
 from rollout.cli.common import console
-from rollout.config import load_programme
 from rollout.db import models
 from rollout.db.session import make_engine, session_factory
+from rollout.services import build_services
+from rollout.settings import Settings
 from rollout_lab.simulation.world import environment_variables, free_port
 
 
@@ -48,9 +49,11 @@ def show_checkin_link(database_url: str, config_path: Path, *, wait: bool | None
             return None
         action, contact = found
         link = action_done_url(contact.id, action.id)
+        # The page's services, from the demo's settings and its open database (the demo disposes of the engine).
+        services = build_services(Settings.from_env(config_path=config_path), sessions=sessions)
         server = uvicorn.Server(
             uvicorn_config(
-                create_app(service_from_env(sessions, load_programme(config_path))),
+                create_app(service_from(services)),
                 "127.0.0.1",
                 port,
                 log_level="warning",

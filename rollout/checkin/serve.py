@@ -7,13 +7,12 @@ import logging
 import re
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from rollout.attendance.here import PATH as HERE_PATH
 from rollout.checkin.app import CheckinService, create_app
 from rollout.checkin.links import PATH
-from rollout.checkin.tokens import codec
-from rollout.config import Programme
+from rollout.checkin.tokens import codec_from_settings
+from rollout.services import Services
+from rollout.settings import Settings
 
 _TOKEN_IN_PATH = re.compile("(" + re.escape(PATH) + "|" + re.escape(HERE_PATH) + r')[^/?#\s"]+')
 REDACTED = f"{PATH}[token]"
@@ -125,12 +124,20 @@ def uvicorn_config(
     return config
 
 
-def serve(service: CheckinService, host: str, port: int) -> None:
+def serve(service: CheckinService, host: str, port: int, config: Settings) -> None:
+    """Serve the page, with the rate limit and proxy hops from the same settings the service was built from."""
     import uvicorn
 
-    uvicorn.Server(uvicorn_config(create_app(service), host, port)).run()
+    app = create_app(service, rate_limit=config.checkin_rate_limit, trusted_proxies=config.checkin_trusted_proxies)
+    uvicorn.Server(uvicorn_config(app, host, port)).run()
 
 
-def service_from_env(sessions: sessionmaker[Session], programme: Programme) -> CheckinService:
-    """The page's service with the codec from the environment (raises CheckinConfigError without a secret)."""
-    return CheckinService(sessions=sessions, programme=programme, codec=codec())
+def service_from(services: Services) -> CheckinService:
+    """The page's service from a run's services: their database, programme and clock (record times), and a token
+    codec built once from their settings (raises CheckinConfigError without a secret)."""
+    return CheckinService(
+        sessions=services.sessions,
+        programme=services.programme,
+        codec=codec_from_settings(services.settings),
+        clock=services.clock,
+    )

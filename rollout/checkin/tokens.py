@@ -19,8 +19,8 @@ import hmac
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 from itsdangerous import BadPayload, BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -217,23 +217,29 @@ def _claim(payload: object, signed_at: dt.datetime) -> Claim | TokenFailure:
 
 
 def codec() -> TokenCodec:
-    """The codec from the environment; raises CheckinConfigError naming what to set when there is no secret."""
+    """The codec from the environment as it is now (link builders outside a run's services); raises
+    CheckinConfigError naming what to set when there is no secret."""
+    return codec_from_settings(settings.Settings.from_env())
+
+
+def codec_from_settings(config: settings.Settings) -> TokenCodec:
+    """The codec from a run's settings, its secret resolved now (a Prefect Secret block is read once, here): whoever
+    serves many requests builds it once and keeps it."""
+    env = config.environ
+    previous = env.get("ROLLOUT_CHECKIN_PREVIOUS_SECRET", "")
     return TokenCodec(
-        secret=current_secret(),
-        max_age=dt.timedelta(days=settings.checkin_token_days()),
-        previous_secrets=tuple(
-            _checked(value, "ROLLOUT_CHECKIN_PREVIOUS_SECRET")
-            for value in [os.environ.get("ROLLOUT_CHECKIN_PREVIOUS_SECRET", "")]
-            if value
-        ),
+        secret=current_secret(env),
+        max_age=dt.timedelta(days=config.checkin_token_days),
+        previous_secrets=(_checked(previous, "ROLLOUT_CHECKIN_PREVIOUS_SECRET"),) if previous else (),
     )
 
 
-def current_secret() -> str:
-    value = os.environ.get("ROLLOUT_CHECKIN_SECRET", "")
+def current_secret(env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    value = env.get("ROLLOUT_CHECKIN_SECRET", "")
     if value:
         return _checked(value, "ROLLOUT_CHECKIN_SECRET")
-    block = os.environ.get("ROLLOUT_CHECKIN_SECRET_BLOCK", "").strip()
+    block = env.get("ROLLOUT_CHECKIN_SECRET_BLOCK", "").strip()
     if block:
         return _checked(_secret_from_block(block), f"Prefect Secret block {block!r}")
     raise CheckinConfigError(
@@ -254,9 +260,9 @@ def _checked(value: str, source: str) -> str:
     return value
 
 
-@lru_cache(maxsize=4)
 def _secret_from_block(name: str) -> str:
-    """Loaded once per process: every link in a reconcile run and every page view would otherwise call the API."""
+    """Read on each call (no process-wide cache: a rotated secret is seen at once); the page reads it once at start
+    (`codec_from_settings`)."""
     from prefect.blocks.system import Secret  # Prefect loads only where a block is configured
 
     try:

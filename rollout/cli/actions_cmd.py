@@ -20,8 +20,8 @@ from rollout.cli.common import (
     database,
     new_table,
     note_text,
-    programme,
     record_id,
+    services,
     who,
 )
 from rollout.db import models
@@ -43,10 +43,11 @@ def list_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Follow-up actions: who owns each, which workshop set it, when it is due, and whether it is overdue."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     check_lcp(loaded, lcp)
     today = as_of_moment(as_of, loaded).astimezone(loaded.tz).date()
-    _, sessions = database()
+    sessions = database(run)
     with sessions() as session:
         query = (
             select(models.Action)
@@ -109,7 +110,8 @@ def done_cmd(
     """Record an action as done: no more reminders, and it no longer holds its hub back."""
     action_id = record_id(action, "ACTION")
     person, note = who(by), note_text(note)
-    _, sessions = database()
+    run = services(None)
+    sessions = database(run)
     with unit_of_work(sessions) as session:
         row = session.get(models.Action, action_id)
         if row is None:

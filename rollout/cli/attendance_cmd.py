@@ -12,11 +12,10 @@ from sqlalchemy import select
 
 from rollout.attendance import record
 from rollout.attendance.figures import load_figures
-from rollout.cli.common import ByOption, ConfigOption, JsonOption, console, database, programme, who
+from rollout.cli.common import ByOption, ConfigOption, JsonOption, console, database, services, who
 from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.db.types import utcnow
 from rollout.errors import InputError
 
 app = typer.Typer(no_args_is_help=True)
@@ -41,14 +40,15 @@ def import_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Record everyone in a venue workshop's sign-in sheet as present (re-importing changes nothing)."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     _check_wave(loaded, wave)
     rows = record.read_attendance_csv(file)  # every bad row reported before anything is written
     person = who(by)
-    _, sessions = database()
+    sessions = database(run)
     with unit_of_work(sessions) as session:
         row = record.find_workshop(session, wave, workshop)
-        report = record.import_attendance(session, row, rows, by=person, at=utcnow())
+        report = record.import_attendance(session, row, rows, by=person, at=run.now())
     console.print(
         f"{file.name}: {report.rows} rows, {report.recorded} recorded as present, {report.already} already recorded, "
         f"{len(report.unknown)} unknown",
@@ -71,13 +71,14 @@ def mark_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Record one contact as present (or absent) at a workshop; with --resolves, say who an unmatched attendee was."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     _check_wave(loaded, wave)
     person = who(by)
-    _, sessions = database()
+    sessions = database(run)
     with unit_of_work(sessions) as session:
         row = record.find_workshop(session, wave, workshop)
-        changed = record.mark(session, row, email, present=not absent, by=person, at=utcnow(), resolves=resolves)
+        changed = record.mark(session, row, email, present=not absent, by=person, at=run.now(), resolves=resolves)
     state = "absent" if absent else "present"
     console.print(
         f"{email.strip().lower()}: {state} at {wave} workshop {workshop}"
@@ -94,9 +95,10 @@ def list_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Who came to a wave's workshops, the figures per workshop, and unmatched Teams attendees to resolve."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     _check_wave(loaded, wave)
-    _, sessions = database()
+    sessions = database(run)
     Wk, At, Ct, Um = models.Workshop, models.Attendance, models.Contact, models.UnmatchedAttendee
     with sessions() as session:
         where = [Wk.wave_id == wave] + ([Wk.number == workshop] if workshop is not None else [])
@@ -127,7 +129,7 @@ def list_cmd(
                 .order_by(Wk.number, Um.id)
             ).tuples()
         ]
-        figures = load_figures(session, loaded, utcnow(), wave_ids=[wave])
+        figures = load_figures(session, loaded, run.now(), wave_ids=[wave])
     per_workshop: list[dict[str, Any]] = [
         {
             "workshop": w.number,
@@ -190,10 +192,11 @@ def qr_cmd(
     from rollout.attendance.qr import write_qr
     from rollout.checkin.tokens import codec
 
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     _check_wave(loaded, wave)
     signing = codec()
-    _, sessions = database()
+    sessions = database(run)
     with sessions() as session:
         row = record.find_workshop(session, wave, workshop)
         url = here_url(signing, row, loaded)

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from rollout import settings
-from rollout.cli.common import ConfigOption, console, database, err_console, programme
+from rollout.cli.common import ConfigOption, console, database, err_console, services
 from rollout.errors import InputError, NotFoundError
 from rollout.limits import MAX_NUMBERED, MAX_ROW_ID
 from rollout.suggest import did_you_mean
@@ -25,15 +24,15 @@ def serve_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Serve the check-in page partners reach from the links in our emails (needs ROLLOUT_CHECKIN_SECRET)."""
-    from rollout.checkin.serve import serve, service_from_env
+    from rollout.checkin.serve import serve, service_from
 
-    loaded = programme(config)
-    _, sessions = database()
-    service = service_from_env(sessions, loaded)
-    requests, seconds = settings.checkin_rate_limit()
-    proxies = settings.checkin_trusted_proxies()
+    run = services(config)
+    database(run)
+    service = service_from(run)  # the secret is resolved once, here
+    requests, seconds = run.settings.checkin_rate_limit
+    proxies = run.settings.checkin_trusted_proxies
     console.print(f"check-in page: http://{host}:{port}", highlight=False)
-    console.print(f"links in emails point at: {settings.checkin_public_url()}", highlight=False)
+    console.print(f"links in emails point at: {run.settings.checkin_public_url}", highlight=False)
     console.print(f"rate limit: {requests} requests per {seconds} s per client", highlight=False)
     console.print(
         f"client address: X-Forwarded-For through {proxies} trusted proxy hop(s)"
@@ -41,7 +40,7 @@ def serve_cmd(
         else "client address: the connecting address (X-Forwarded-For ignored; set ROLLOUT_TRUST_PROXY behind a proxy)",
         highlight=False,
     )
-    serve(service, host, port)
+    serve(service, host, port, run.settings)
 
 
 @app.command("link", context_settings={"help_option_names": ["-h"]})
@@ -77,8 +76,9 @@ def link_cmd(
     from rollout.db import models
     from rollout.partners.addresses import normalise_email
 
-    loaded = programme(config)
-    _, sessions = database()
+    run = services(config)
+    loaded = run.programme
+    sessions = database(run)
     try:
         email = normalise_email(contact)
     except ValueError as exc:
@@ -101,7 +101,8 @@ def link_cmd(
     if isinstance(outcome, records.Refusal):
         raise InputError(f"link for {email}", [f"{outcome.title}: {outcome.message}"])
     err_console.print(f"{outcome.summary}.")
-    err_console.print(f"Works once, for {settings.checkin_token_days()} days, for {person.name} <{person.email}> only.")
+    days = run.settings.checkin_token_days
+    err_console.print(f"Works once, for {days} days, for {person.name} <{person.email}> only.")
     print(url)  # plain print: no wrapping, so the link can be copied or piped
 
 

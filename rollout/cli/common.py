@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,13 +17,15 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.config import Programme, load_programme
-from rollout.db.session import make_engine, session_factory
 from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
 from rollout.limits import MAX_ROW_ID, NAME_LENGTH, NOTE_LENGTH, text_problem
 from rollout.planning.as_of import parse_as_of
 from rollout.settings import Settings
 from rollout.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from rollout.services import Services
 
 ConfigOption = Annotated[
     Path | None,
@@ -32,14 +37,62 @@ err_console = Console(stderr=True)
 
 
 def programme(config: Path | None) -> Programme:
+    """The programme file alone, for commands that need no database (plan validate, serve)."""
     return load_programme(Settings.from_env(config_path=config).config_path)
 
 
-def database() -> tuple[Engine, sessionmaker[Session]]:
-    """The application database, created on first use; a database behind the code must be upgraded on purpose."""
+# The services of the command being run: `command_scope` (entered once per `rollout` invocation, by rollout.cli.main)
+# holds them and closes them when the command ends.
+_scope: ContextVar[_Scope | None] = ContextVar("rollout_command_scope", default=None)
+
+
+class _Scope:
+    def __init__(self, stack: ExitStack) -> None:
+        self.stack = stack
+        self.built: dict[tuple[str, str], Services] = {}
+
+
+@contextmanager
+def command_scope() -> Iterator[None]:
+    """One command's lifetime: the services it builds are closed when it ends, however it ends."""
+    with ExitStack() as stack:
+        token = _scope.set(_Scope(stack))
+        try:
+            yield
+        finally:
+            _scope.reset(token)
+
+
+def services(config: Path | None) -> Services:
+    """The command's services (settings, programme, sessions, gateway, clock, renderer): built once per command
+    invocation from the environment and --config, closed when the command ends. Asking again in the same command
+    returns the same ones. Building them reads the programme file but does not touch the database (`database`)."""
+    from rollout.services import build_services  # the gateway inside is lazy: O365/msal load only where mail is sent
+
+    scope = _scope.get()
+    if scope is None:
+        raise RuntimeError("rollout.cli.common.services() is for commands: run it inside command_scope()")
+    settings = Settings.from_env(config_path=config)
+    key = (str(settings.config_path), settings.database_url)  # a command calling another (the demo) may differ
+    run = scope.built.get(key)
+    if run is None:
+        run = scope.built[key] = build_services(settings)
+        scope.stack.callback(run.close)
+    return run
+
+
+def engine_of(run: Services) -> Engine:
+    """The database engine behind the command's sessions."""
+    bind = run.sessions.kw["bind"]
+    assert isinstance(bind, Engine), bind
+    return bind
+
+
+def database(run: Services) -> sessionmaker[Session]:
+    """The command's database, created on first use; a database behind the code must be upgraded on purpose."""
     from rollout.db.migrate import current_revision, head_revision, upgrade  # Alembic: only for commands with a DB
 
-    engine = make_engine(Settings.from_env().database_url)
+    engine = engine_of(run)
     if not inspect(engine).get_table_names():
         upgrade(engine)
     elif current_revision(engine) != head_revision(engine):
@@ -50,7 +103,7 @@ def database() -> tuple[Engine, sessionmaker[Session]]:
                 "run `rollout db upgrade`"
             ],
         )
-    return engine, session_factory(engine)
+    return run.sessions
 
 
 ByOption = Annotated[

@@ -20,13 +20,13 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from rollout.cli.common import ConfigOption, console, database, err_console, programme
+from rollout.cli.common import ConfigOption, console, database, engine_of, err_console
+from rollout.cli.common import services as command_services
 from rollout.errors import EXIT_DATABASE, EXIT_FAILED, EXIT_LEASE_HELD, EXIT_SYSTEMIC
 from rollout.limits import MAX_ROW_ID
-from rollout.settings import Settings
 
 if TYPE_CHECKING:
     from rollout.outbound.delivery import DeliveryReport
@@ -46,18 +46,17 @@ def deliver(
     """Deliver every due outbox row now (each exactly once). Exit 0: nothing failed permanently; 1: some did;
     3: the database became unavailable (run it again); 4: another deliverer is running; 5: Microsoft 365 refused
     the app (fix what the message says; nothing was lost)."""
-    loaded = programme(config)
+    services = command_services(config)  # closed when the command ends (the engine, the gateway if one was made)
+    engine = engine_of(services)
     try:
-        engine, sessions = database()
+        database(services)
     except DBAPIError as exc:
-        _error(f"the application database is unavailable ({_shown_url()}): {_reason(exc)}")
+        _error(f"the application database is unavailable ({_shown_url(engine)}): {_reason(exc)}")
         _error("nothing was sent: run `rollout deliver` again once the database is back")
         sys.exit(EXIT_DATABASE)
     from rollout.outbound.delivery import Deliverer, DeliveryHalted, DeliveryReport, LeaseHeld  # not for --help
-    from rollout.services import build_services
 
     # The gateway is made on first use: O365/msal load only when there is something to send.
-    services = build_services(Settings.from_env(config_path=config), programme=loaded, sessions=sessions)
     deliverer = Deliverer(services.sessions, services.gateway, clock=services.clock)
     progress = DeliveryReport()  # the run's own report, as far as it got
 
@@ -84,9 +83,6 @@ def deliver(
             "run (every send is idempotent): run `rollout deliver` again once the database is back"
         )
         sys.exit(EXIT_DATABASE)
-    finally:
-        services.close()
-        engine.dispose()
 
     console.print(f"outbox delivered: {report.summary()}", highlight=False)
     for failure in report.failures:
@@ -95,8 +91,8 @@ def deliver(
         sys.exit(EXIT_FAILED)
 
 
-def _shown_url() -> str:
-    return make_url(Settings.from_env().database_url).render_as_string(hide_password=True)
+def _shown_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
 
 
 def _reason(exc: DBAPIError) -> str:

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from rollout.checkin.email_links import refuse_insecure_links
-from rollout.cli.common import ConfigOption, check_lcp, console, database, microsoft_365_ready, programme
-from rollout.db.types import utcnow
+from rollout.cli.common import ConfigOption, check_lcp, console, database, microsoft_365_ready, services
 from rollout.errors import InputError
 from rollout.files import write_private
 from rollout.planning.as_of import parse_as_of
@@ -30,14 +29,15 @@ def digest(
     config: ConfigOption = None,
 ) -> None:
     """The weekly progress digest: programme managers get the whole programme, each LCP lead their own LCP."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     when = parse_as_of(as_of, loaded.programme.timezone, loaded.runs.digest_time) if as_of else None
     check_lcp(loaded, lcp)
     if preview is None:
         if lcp is not None:
             raise InputError("--lcp", ["only applies with --preview: a digest run emails every lead their own LCP"])
         refuse_insecure_links()  # before anything is queued
-        database()
+        database(run)
         microsoft_365_ready(loaded)  # nothing is stored or queued unless the app can send
         from flows.weekly_digest import weekly_digest  # Prefect loads only for commands that run flows
 
@@ -52,9 +52,9 @@ def digest(
 
     if preview.is_dir():
         raise InputError("--preview", [f"{preview} is a directory; give a file name such as {preview / 'digest.html'}"])
-    _, sessions = database()
+    sessions = database(run)
     with sessions() as session:
-        figures = preview_digest(session, loaded, when or utcnow(), lcp)
+        figures = preview_digest(session, loaded, when or run.now(), lcp)
     email = render_email(figures)
     write_private(preview, email.html)  # names and addresses of partners: 0600
     console.print(f"{email.subject}")

@@ -18,13 +18,12 @@ from rollout.cli.common import (
     database,
     new_table,
     note_text,
-    programme,
     record_id,
+    services,
     who,
 )
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
 from rollout.limits import LATEST_DATE
 from rollout.programme.progress import acknowledge_escalation, snooze_escalation
@@ -41,9 +40,10 @@ def list_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Escalations of stalled hubs: open, acknowledged and snoozed ones (with --all, closed ones too)."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     levels = len(loaded.escalation.levels)
-    _, sessions = database()
+    sessions = database(run)
     with sessions() as session:
         query = (
             select(models.Escalation)
@@ -115,7 +115,8 @@ def ack_cmd(
 ) -> None:
     """Acknowledge: no further levels for this stall (it still closes when the hub makes progress)."""
     person, note = who(by), note_text(note)
-    _, sessions = database()
+    run = services(None)
+    sessions = database(run)
     with unit_of_work(sessions) as session:
         row = _open_escalation(session, escalation)
         name = row.hub.organisation.name
@@ -134,18 +135,19 @@ def snooze_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Snooze: no levels before the date; then the ladder resumes where it was."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     try:
         day = dt.date.fromisoformat(until.strip())
     except ValueError:
         raise InputError("--until", [f"{until!r} is not a date like 2023-01-31"]) from None
-    today = utcnow().astimezone(loaded.tz).date()
+    today = run.now().astimezone(loaded.tz).date()
     if day > LATEST_DATE:
         raise InputError("--until", [f"{day} is after {LATEST_DATE}"])
     if day <= today:
         raise InputError("--until", [f"{day} is not after today ({today})"])
     person, note = who(by), note_text(note)
-    _, sessions = database()
+    sessions = database(run)
     with unit_of_work(sessions) as session:
         row = _open_escalation(session, escalation)
         name = row.hub.organisation.name

@@ -20,13 +20,12 @@ from rollout.cli.common import (
     database,
     new_table,
     note_text,
-    programme,
     record_id,
+    services,
     who,
 )
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
 from rollout.limits import MAX_NUMBERED, NAME_LENGTH, text_problem
 from rollout.programme.progress import create_hub, move_hub
@@ -49,10 +48,11 @@ def list_cmd(
     from rollout.reconcile import load_snapshot  # the reconciler loads only for this command, not every `rollout`
     from rollout.reconcile.views import hub_statuses
 
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     check_lcp(loaded, lcp)
     now = as_of_moment(as_of, loaded)
-    _, sessions = database()
+    sessions = database(run)
     with sessions() as session:
         statuses = hub_statuses(load_snapshot(session, now), loaded, now)
     chosen = [s for s in statuses if (lcp is None or s.lcp_id == lcp) and (not stalled or s.stalled)]
@@ -125,13 +125,14 @@ def progress_cmd(
 
     Moving a hub to an earlier stage is refused unless --backwards says it is meant (e.g. correcting a mistake).
     """
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     stages = [s.number for s in loaded.stages]
     if stage not in stages:
         raise InputError("--stage", [f"{stage} is not a stage (stages: {', '.join(map(str, stages))})"])
     person, note = who(by), note_text(note)
-    _, sessions = database()
-    now = utcnow()
+    sessions = database(run)
+    now = run.now()
     with unit_of_work(sessions) as session:
         organisation = find_organisation(session, hub)
         row = organisation.hub

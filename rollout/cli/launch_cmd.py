@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 
 from rollout.checkin.email_links import refuse_insecure_links
-from rollout.cli.common import ConfigOption, check_wave, console, database, microsoft_365_ready, plural, programme
+from rollout.cli.common import (
+    ConfigOption,
+    check_wave,
+    console,
+    database,
+    microsoft_365_ready,
+    plural,
+    services,
+)
 from rollout.cli.plan_cmd import PlanFormat, plan
 from rollout.errors import EXIT_FAILED, InputError
 from rollout.planning.as_of import parse_as_of
@@ -30,12 +38,13 @@ def launch(
     config: ConfigOption = None,
 ) -> None:
     """Launch a wave: plan it, publish the plan to Prefect, then invite each workshop's audience."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     check_wave(loaded, wave)
     when = parse_as_of(as_of, loaded.programme.timezone) if as_of else None
     if not dry_run:
         refuse_insecure_links()  # before anything is queued
-    database()
+    database(run)
     if not dry_run:
         microsoft_365_ready(loaded)  # before the plan is shown, the flow started or anything written
     plan(wave, PlanFormat.table, config)

@@ -30,6 +30,7 @@ from rollout.cli import (  # noqa: E402
     serve_cmd,
     status_cmd,
 )
+from rollout.cli.common import command_scope  # noqa: E402
 from rollout.cli.help_text import command_for_people  # noqa: E402
 
 cli = typer.Typer(
@@ -77,7 +78,12 @@ for _plugin in entry_points(group="rollout.commands"):
 
 def app() -> None:
     # One line per problem and an exit status; never a traceback unless --debug.
-    boundary.run(lambda: command_for_people(cli)(prog_name="rollout"))
+    boundary.run(_command)
+
+
+def _command() -> None:
+    with command_scope():  # the services the command builds are closed when it ends
+        command_for_people(cli)(prog_name="rollout")
 
 
 if __name__ == "__main__":

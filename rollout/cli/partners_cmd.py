@@ -8,10 +8,8 @@ from typing import Annotated
 
 import typer
 
-from rollout import settings
-from rollout.cli.common import ConfigOption, check_lcp, console, database, new_table, programme
+from rollout.cli.common import ConfigOption, check_lcp, console, database, new_table, services
 from rollout.db.session import unit_of_work
-from rollout.db.types import utcnow
 from rollout.errors import NotFoundError
 from rollout.files import write_private
 from rollout.partners.csv_rows import COLUMN_HELP, read_partner_csv
@@ -33,9 +31,10 @@ def import_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Import partners: all rows are checked first; any bad row and nothing is imported. Re-importing is safe."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     rows = read_partner_csv(file, loaded)
-    _, sessions = database()
+    sessions = database(run)
     with unit_of_work(sessions) as session:
         report = import_partners(session, loaded, rows, source=file.name, remove_missing=remove_missing)
     if not report.changed:
@@ -56,9 +55,10 @@ def list_cmd(
     config: ConfigOption = None,
 ) -> None:
     """List active partner contacts with their organisation, sector, roles and hub status."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     check_lcp(loaded, lcp)
-    _, sessions = database()
+    sessions = database(run)
     with sessions() as session:
         partners = active_partner_contacts(session, [lcp] if lcp else None)
     if as_json:
@@ -98,8 +98,9 @@ def forget_cmd(
 ) -> None:
     """Erase one contact (an erasure request): anonymised in every table, pending emails cancelled, check-in links
     revoked, local mail copies under the data directory removed. Counts stay; only the fact and time are recorded."""
-    _, sessions = database()
-    report = forget(sessions, email, utcnow(), settings.data_dir(), dry_run=dry_run)
+    run = services(None)
+    sessions = database(run)
+    report = forget(sessions, email, run.now(), run.settings.data_dir, dry_run=dry_run)
     verb = "would erase" if dry_run else "erased"
     console.print(
         f"{verb}: {report.values_replaced} values anonymised, {report.pending_cancelled} pending messages cancelled, "
@@ -116,7 +117,7 @@ def export_cmd(
     ] = None,
 ) -> None:
     """Everything held about one contact (a subject access request), as JSON and a readable summary."""
-    _, sessions = database()
+    sessions = database(services(None))
     with sessions() as session:
         contact = find_contact(session, email)
         if contact is None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from rollout.cli.common import ConfigOption, check_wave, console, database, new_table, programme
+from rollout.cli.common import ConfigOption, check_wave, console, database, new_table, programme, services
 from rollout.partners.query import active_partner_contacts
 from rollout.planning.ics import wave_calendar
 from rollout.planning.wave_plan import plan_wave
@@ -36,10 +36,11 @@ def plan(
     config: ConfigOption = None,
 ) -> None:
     """Show a wave's workshops: dates at local time, audiences, invitees per LCP, follow-up actions."""
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     check_wave(loaded, wave)
     wave_config = loaded.wave(wave)
-    _, sessions = database()
+    sessions = database(run)
     with sessions() as session:
         partners = active_partner_contacts(session, wave_config.lcps)
     workshops = plan_wave(wave_config, loaded, partners)

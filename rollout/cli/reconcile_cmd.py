@@ -8,8 +8,15 @@ from typing import Annotated
 import typer
 
 from rollout.checkin.email_links import refuse_insecure_links
-from rollout.cli.common import ConfigOption, console, database, microsoft_365_ready, new_table, plural, programme
-from rollout.db.types import utcnow
+from rollout.cli.common import (
+    ConfigOption,
+    console,
+    database,
+    microsoft_365_ready,
+    new_table,
+    plural,
+    services,
+)
 from rollout.planning.as_of import parse_as_of
 
 
@@ -30,12 +37,13 @@ def reconcile(
     from rollout.reconcile import preview  # the reconciler loads only for this command, not for every `rollout`
     from rollout.reconcile.run import PURPOSE_WORDS
 
-    loaded = programme(config)
+    run = services(config)
+    loaded = run.programme
     info = loaded.programme
     when = parse_as_of(as_of, info.timezone, loaded.runs.reconcile_time) if as_of else None
-    _, sessions = database()
+    sessions = database(run)
     if dry_run:
-        result = preview(sessions, loaded, when or utcnow())
+        result = preview(sessions, loaded, when or run.now())
         changes = result.changes
         console.print(
             f"would record: {changes.actions_created} follow-up actions, {changes.overdue_marked} overdue marks, "

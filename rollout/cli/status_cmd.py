@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from rollout.attendance.figures import attendance_lines
-from rollout.cli.common import ConfigOption, console, database, new_table, programme
+from rollout.cli.common import ConfigOption, console, database, engine_of, new_table, services
 from rollout.db import models
 from rollout.db.migrate import current_revision
 from rollout.programme.launch import describe_decision, latest_decisions
@@ -13,8 +13,10 @@ from rollout.programme.launch import describe_decision, latest_decisions
 
 def status(config: ConfigOption = None) -> None:
     """Show the config, the database and counts of partners, hubs, workshops and outbound messages."""
-    loaded = programme(config)
-    engine, sessions = database()
+    run = services(config)
+    loaded = run.programme
+    sessions = database(run)
+    engine = engine_of(run)
     console.print(f"programme: {loaded.programme.name}")
     console.print(f"database: {engine.url.render_as_string(hide_password=True)} (revision {current_revision(engine)})")
     with sessions() as session:

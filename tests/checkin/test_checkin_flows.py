@@ -6,14 +6,17 @@ import datetime as dt
 import threading
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.checkin import links
+from rollout.checkin.tokens import hub_stage
+from rollout.config import Programme
 from rollout.db import models
 from rollout.db.session import unit_of_work
 from rollout.programme.progress import move_hub
-from tests.checkin.conftest import Page, ServePage, World, snapshot
+from tests.checkin.conftest import PUBLIC_URL, Page, ServePage, World, snapshot
 from tests.checkin.pages import visible
 
 
@@ -241,6 +244,34 @@ def test_the_record_time_comes_from_the_pages_clock(
     response = page.post(links.hub_stage_url(world.alice, world.hub, 2))
 
     assert "Recorded at 10:30 on Tuesday 2 May 2023 (UK time)" in visible(response)
+    with sessions() as s:
+        hub = s.get(models.Hub, world.hub)
+        assert hub is not None and hub.stage_since == then
+
+
+def test_the_page_built_from_a_runs_services_records_times_from_their_clock(
+    world: World, sessions: sessionmaker[Session], programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rollout.checkin.app import create_app
+    from rollout.checkin.serve import service_from
+    from rollout.services import build_services
+    from rollout.settings import Settings
+    from tests.checkin.conftest import start_server
+
+    then = dt.datetime(2023, 6, 6, 14, 0, tzinfo=dt.UTC)
+    run = build_services(Settings.from_env(), programme=programme, sessions=sessions, clock=lambda: then)
+    service = service_from(run)
+    monkeypatch.setenv("ROLLOUT_CHECKIN_SECRET", "changed-after-start-changed-after-start-!")  # read once, at start
+    server, thread, base_url = start_server(create_app(service, rate_limit=(1000, 60), trusted_proxies=0))
+    try:
+        with httpx.Client(base_url=base_url, timeout=10) as client:
+            url = service.codec.issue(world.alice, "hub", world.hub, hub_stage(2))
+            response = Page(base_url, client, server).post(f"{PUBLIC_URL}{links.PATH}{url}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    assert response.status_code == 200, visible(response)
     with sessions() as s:
         hub = s.get(models.Hub, world.hub)
         assert hub is not None and hub.stage_since == then

@@ -138,24 +138,17 @@ def test_a_short_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_secret_can_come_from_a_prefect_secret_block(prefect_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from prefect.blocks.system import Secret
 
-    from rollout.checkin.tokens import _secret_from_block
-
     Secret(value="block-secret-block-secret-block-secret").save("checkin-test-secret", overwrite=True)
     monkeypatch.delenv("ROLLOUT_CHECKIN_SECRET")
     monkeypatch.setenv("ROLLOUT_CHECKIN_SECRET_BLOCK", "checkin-test-secret")
-    _secret_from_block.cache_clear()
-    try:
-        url = links.hub_help_url(7, 3)
-        assert isinstance(TokenCodec("block-secret-block-secret-block-secret").verify(token_of(url)), Claim)
+    url = links.hub_help_url(7, 3)
+    assert isinstance(TokenCodec("block-secret-block-secret-block-secret").verify(token_of(url)), Claim)
 
-        async def from_a_running_event_loop() -> str:  # the page and async flows call it under an event loop
-            _secret_from_block.cache_clear()
-            return links.hub_help_url(7, 3)
+    async def from_a_running_event_loop() -> str:  # the page and async flows call it under an event loop
+        return links.hub_help_url(7, 3)
 
-        assert asyncio.run(from_a_running_event_loop()).startswith("https://")
+    assert asyncio.run(from_a_running_event_loop()).startswith("https://")
 
-        monkeypatch.setenv("ROLLOUT_CHECKIN_SECRET_BLOCK", "no-such-block")
-        with pytest.raises(CheckinConfigError, match="no-such-block"):
-            links.hub_help_url(7, 3)
-    finally:
-        _secret_from_block.cache_clear()
+    monkeypatch.setenv("ROLLOUT_CHECKIN_SECRET_BLOCK", "no-such-block")
+    with pytest.raises(CheckinConfigError, match="no-such-block"):
+        links.hub_help_url(7, 3)
