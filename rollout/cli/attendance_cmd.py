@@ -190,12 +190,12 @@ def qr_cmd(
     """A QR code of the workshop's "I'm here" link, to print for the room (it works only on the workshop's date)."""
     from rollout.attendance.here import here_url
     from rollout.attendance.qr import write_qr
-    from rollout.checkin.tokens import codec
+    from rollout.checkin.tokens import codec_from_settings
 
     run = services(config)
     loaded = run.programme
     _check_wave(loaded, wave)
-    signing = codec()
+    signing = codec_from_settings(run.settings)
     sessions = database(run)
     with sessions() as session:
         row = record.find_workshop(session, wave, workshop)

@@ -72,7 +72,7 @@ def link_cmd(
     assert contact is not None
 
     from rollout.checkin import links, records
-    from rollout.checkin.tokens import Claim, codec
+    from rollout.checkin.tokens import Claim, codec_from_settings
     from rollout.db import models
     from rollout.partners.addresses import normalise_email
 
@@ -95,7 +95,7 @@ def link_cmd(
         else:
             assert hub is not None
             url = links.hub_help_url(person.id, hub)
-        claim = codec().verify(url.rsplit("/", 1)[-1])
+        claim = codec_from_settings(run.settings).verify(url.rsplit("/", 1)[-1])
         assert isinstance(claim, Claim), claim
         outcome = records.preview(session, loaded, claim)
     if isinstance(outcome, records.Refusal):
