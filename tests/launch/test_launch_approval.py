@@ -77,10 +77,13 @@ def status_text(run_cli) -> str:  # type: ignore[no-untyped-def]
 
 async def _artifact(key: str) -> str | None:
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
 
     async with get_client() as client:
-        found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
-    return str(found[0].data) if found else None
+        found = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), sort=ArtifactSort.CREATED_DESC
+        )
+    return str(found[0].data) if found else None  # the latest version: the artifact is rewritten at every step
 
 
 def test_an_approved_launch_queues_nothing_until_approved_then_sends_and_records_who_approved(

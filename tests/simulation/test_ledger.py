@@ -59,3 +59,18 @@ def test_rows_not_delivered_fail_the_check(sessions: sessionmaker[Session]) -> N
         check = check_delivery(session, {}, ORGANISER)
     assert check.intended == 0 and check.not_delivered == {"pending": 1}
     assert not check.ok
+
+
+def test_a_row_whose_recipients_retention_erased_still_counts_once_per_address(
+    sessions: sessionmaker[Session],
+) -> None:
+    from rollout.db import models
+
+    sent(sessions, ("k1", "a@x.org"), ("k2", "b@x.org"))
+    with unit_of_work(sessions) as session:
+        for row in session.query(models.OutboundMessage):
+            row.recipients = []  # what rollout.privacy leaves of a delivered message after the retention period
+    mailboxes = {"a@x.org": [mail("a@x.org", "k1")], "b@x.org": [mail("b@x.org", "k2"), mail("b@x.org", "k2", 2)]}
+    with sessions() as session:
+        check = check_delivery(session, mailboxes, ORGANISER)
+    assert (check.intended, check.received, check.lost, check.duplicates, check.unexpected) == (2, 3, 0, 1, 0)
