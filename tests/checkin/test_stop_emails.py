@@ -11,6 +11,7 @@ from rollout.checkin import links
 from rollout.config import Programme
 from rollout.db import models
 from rollout.digest import preview_digest
+from rollout.digest.render import render_email
 from rollout.partners.query import active_partner_contacts
 from rollout.reconcile.state import load_snapshot
 from tests.checkin.conftest import Page, World, snapshot
@@ -61,6 +62,9 @@ def test_confirming_stops_programme_emails_once_and_excludes_them_afterwards(
     assert world.alice not in mail_to and world.bob in mail_to
     assert world.alice not in calendar and world.bob in calendar
     assert digest.totals is not None and digest.totals.opted_out_this_week == 1
+    email = render_email(digest)  # the programme manager reads it in either part
+    assert "1 person opted out of programme emails this week" in email.text
+    assert "1 person opted out of programme emails this week" in email.html
 
 
 def test_keeping_calendar_invitations_keeps_them_on_workshop_invitations_only(
