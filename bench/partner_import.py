@@ -126,11 +126,13 @@ def _child_baseline(file: str, url: str) -> dict[str, float]:
 def _child_import(file: str, url: str) -> dict[str, float]:
     os.environ["ROLLOUT_DATABASE_URL"] = url
     os.environ["ROLLOUT_CONFIG"] = str(CONFIG)
+    from rollout.cli.common import command_scope
     from rollout.cli.main import cli
 
     started = time.perf_counter()
     try:
-        cli(["partners", "import", file], standalone_mode=False)
+        with command_scope():  # what `rollout` does around every command (its services are closed at the end)
+            cli(["partners", "import", file], standalone_mode=False)
     finally:
         seconds = time.perf_counter() - started
     return {"seconds": seconds, "prefect": float("prefect" in sys.modules)}

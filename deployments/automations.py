@@ -172,6 +172,7 @@ def ensure_automations(specs: Iterable[AutomationSpec], block_document_id: UUID)
 
 
 def _comparable(automation: AutomationCore) -> dict[str, Any]:
-    dumped = automation.model_dump(mode="json", include={"name", "description", "enabled", "trigger", "actions"})
+    # Python mode: the trigger's sets (expect, after, for_each) compare as sets, whatever order the server keeps.
+    dumped = automation.model_dump(include={"name", "description", "enabled", "trigger", "actions"})
     dumped["trigger"].pop("id", None)
     return dumped

@@ -76,7 +76,7 @@ def deliver(
         _error(exc.render())
         sys.exit(EXIT_SYSTEMIC)
     except DBAPIError as exc:
-        url = engine.url.render_as_string(hide_password=True)
+        url = _shown_url(engine)
         _error(f"the application database became unavailable during delivery ({url}): {_reason(exc)}")
         _error(
             f"before it stopped: {progress.summary()}. What was sent is recorded, or is recognised by the next "
@@ -92,7 +92,9 @@ def deliver(
 
 
 def _shown_url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    """The URL as the person configured it (without the driver the engine adds), its password hidden."""
+    url = engine.url
+    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
 
 
 def _reason(exc: DBAPIError) -> str:
