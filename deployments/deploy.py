@@ -12,16 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import cast
 from uuid import UUID
 
-from prefect.deployments.runner import EntrypointType, RunnerDeployment
-from prefect.schedules import Cron
+from prefect.deployments.runner import EntrypointType
 
 from deployments.automations import AutomationChange, automation_specs, ensure_automations, notification_block_id
 from deployments.definitions import deployment_specs
 from deployments.limits import LimitChange, ensure_limits, gateway_limit_specs
-from deployments.serve import load_flow
+from deployments.serve import runner_deployment
 from rollout.config import Programme
 from rollout.m365.shared_limits import SETTING as SHARED_LIMITS_SETTING
 
@@ -74,18 +73,11 @@ def register_deployments(programme: Programme, work_pool: str) -> dict[str, UUID
     timezone = programme.programme.timezone
     ids: dict[str, UUID] = {}
     for spec in deployment_specs(programme):
-        deployment = cast(
-            RunnerDeployment,
-            load_flow(spec).to_deployment(
-                name=spec.name,
-                description=spec.description,
-                schedules=[Cron(spec.cron, timezone=timezone)] if spec.cron else None,
-                parameters=spec.parameters,
-                tags=list(spec.tags),
-                concurrency_limit=spec.concurrency_limit,
-                entrypoint_type=EntrypointType.MODULE_PATH,
-                job_variables=cast(dict[str, Any], {"env": dict(RUN_ENVIRONMENT)}),
-            ),
+        deployment = runner_deployment(
+            spec,
+            timezone,
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            job_variables={"env": dict(RUN_ENVIRONMENT)},
         )
         ids[spec.full_name] = cast(UUID, deployment.apply(work_pool_name=work_pool))
     return ids

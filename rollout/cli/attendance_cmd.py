@@ -12,23 +12,14 @@ from sqlalchemy import select
 
 from rollout.attendance import record
 from rollout.attendance.figures import load_figures
-from rollout.cli.common import ByOption, ConfigOption, JsonOption, console, database, services, who
-from rollout.config import Programme
+from rollout.cli.common import ByOption, ConfigOption, JsonOption, check_wave, console, database, services, who
 from rollout.db import models
 from rollout.db.session import unit_of_work
-from rollout.errors import InputError
 
 app = typer.Typer(no_args_is_help=True)
 
 WaveOption = Annotated[str, typer.Option("--wave", help="Wave id, as in config/waves.toml.")]
 WorkshopOption = Annotated[int, typer.Option("--workshop", help="Workshop number within the wave.")]
-
-
-def _check_wave(loaded: Programme, wave: str) -> None:
-    try:
-        loaded.wave(wave)
-    except KeyError as exc:
-        raise InputError("--wave", [str(exc.args[0])]) from None
 
 
 @app.command("import")
@@ -42,7 +33,7 @@ def import_cmd(
     """Record everyone in a venue workshop's sign-in sheet as present (re-importing changes nothing)."""
     run = services(config)
     loaded = run.programme
-    _check_wave(loaded, wave)
+    check_wave(loaded, wave, "--wave")
     rows = record.read_attendance_csv(file)  # every bad row reported before anything is written
     person = who(by)
     sessions = database(run)
@@ -73,7 +64,7 @@ def mark_cmd(
     """Record one contact as present (or absent) at a workshop; with --resolves, say who an unmatched attendee was."""
     run = services(config)
     loaded = run.programme
-    _check_wave(loaded, wave)
+    check_wave(loaded, wave, "--wave")
     person = who(by)
     sessions = database(run)
     with unit_of_work(sessions) as session:
@@ -97,7 +88,7 @@ def list_cmd(
     """Who came to a wave's workshops, the figures per workshop, and unmatched Teams attendees to resolve."""
     run = services(config)
     loaded = run.programme
-    _check_wave(loaded, wave)
+    check_wave(loaded, wave, "--wave")
     sessions = database(run)
     Wk, At, Ct, Um = models.Workshop, models.Attendance, models.Contact, models.UnmatchedAttendee
     with sessions() as session:
@@ -194,7 +185,7 @@ def qr_cmd(
 
     run = services(config)
     loaded = run.programme
-    _check_wave(loaded, wave)
+    check_wave(loaded, wave, "--wave")
     signing = codec_from_settings(run.settings)
     sessions = database(run)
     with sessions() as session:

@@ -166,12 +166,12 @@ def check_lcp(loaded: Programme, lcp: str | None, option: str = "--lcp") -> None
         raise NotFoundError(option, [f"unknown LCP {lcp!r}{did_you_mean(lcp, known)} (known: {', '.join(known)})"])
 
 
-def check_wave(loaded: Programme, wave: str) -> None:
+def check_wave(loaded: Programme, wave: str, option: str = "wave") -> None:
     """A wave id typed on the command line (the programme's own lookup suggests near misses)."""
     try:
         loaded.wave(wave)
     except KeyError as exc:
-        raise NotFoundError("wave", [str(exc.args[0])]) from None
+        raise NotFoundError(option, [str(exc.args[0])]) from None
 
 
 def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:

@@ -9,7 +9,7 @@ import pytest
 from prefect import get_client
 
 from deployments.definitions import deployment_specs
-from deployments.serve import load_flow
+from deployments.serve import runner_deployment
 from rollout.config import Programme
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -29,16 +29,9 @@ def test_changing_the_config_moves_the_schedule(programme: Programme) -> None:
 
 
 def test_applied_deployments_run_on_london_time_with_their_tags(programme: Programme) -> None:
-    from prefect.schedules import Cron
 
     for spec in deployment_specs(programme):
-        deployment = load_flow(spec).to_deployment(
-            name=spec.name,
-            schedules=[Cron(spec.cron, timezone="Europe/London")] if spec.cron else None,
-            tags=list(spec.tags),
-            concurrency_limit=spec.concurrency_limit,
-        )
-        deployment.apply()
+        runner_deployment(spec, "Europe/London").apply()
 
     async def read() -> dict[str, object]:
         async with get_client() as client:
