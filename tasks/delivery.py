@@ -73,21 +73,26 @@ def progress_text(report: DeliveryReport, total: int) -> str:
 
 
 class _ProgressBar:
-    """The delivery's progress artifact: made when there is something to deliver, moved every few seconds (one
-    API call per row would double a fast delivery's cost), and filled at the end."""
+    """The delivery's progress artifact, for a drain someone may watch: made once a delivery has run for
+    PROGRESS_EVERY_S (a drain done sooner is reported by the run's log and summary, not by a bar that is full before
+    anyone could look), moved every few seconds (one API call per row would double a fast delivery's cost), and
+    filled at the end."""
 
     def __init__(self) -> None:
         self.id: UUID | None = None
-        self.shown = 0.0
+        self.shown = time.monotonic()  # the first bar appears PROGRESS_EVERY_S after the drain starts
         self.total = 0
 
     def show(self, percent: float, text: str) -> None:
+        now = time.monotonic()
+        if now - self.shown < PROGRESS_EVERY_S:
+            return
+        self.shown = now
+        progress, description = min(100.0, percent), f"Delivery: {text}"
         if self.id is None:
-            self.id = cast(UUID, create_progress_artifact(progress=0.0, description=f"Delivery: {text}"))
-            self.shown = time.monotonic()
-        elif time.monotonic() - self.shown >= PROGRESS_EVERY_S:
-            self.shown = time.monotonic()
-            update_progress_artifact(self.id, progress=min(100.0, percent), description=f"Delivery: {text}")
+            self.id = cast(UUID, create_progress_artifact(progress=progress, description=description))
+        else:
+            update_progress_artifact(self.id, progress=progress, description=description)
 
     def finish(self, text: str) -> None:
         if self.id is not None:

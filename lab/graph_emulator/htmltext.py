@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from html.parser import HTMLParser
@@ -40,7 +41,10 @@ class _TextCollector(HTMLParser):
             self.parts.append(data)
 
 
+@functools.lru_cache(maxsize=512)
 def html_to_text(markup: str) -> str:
+    """The text a mail client shows for `markup`. Cached: an event's body is converted again each time the event is
+    read (every bodyPreview), and the same few bodies are read thousands of times in a simulation."""
     collector = _TextCollector()
     collector.feed(markup)
     collector.close()

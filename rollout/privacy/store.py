@@ -9,19 +9,23 @@ nothing is missed when a table is added later.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, and_, delete, or_, select, update
+from sqlalchemy import JSON, String, Table, Text, and_, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from rollout.db import models
 from rollout.privacy import rules
 
 ERASED_PAYLOAD: dict[str, Any] = {"erased": True}
+# How an erased payload is stored (SQLAlchemy's JSON type writes json.dumps on SQLite and PostgreSQL alike): the
+# retention step asks the database which rows are erased instead of reading and decoding every delivered body.
+_ERASED_TEXT = json.dumps(ERASED_PAYLOAD)
 NoteModel = type[models.ActionChange] | type[models.HubStageChange] | type[models.EscalationChange]
 NOTE_TABLES: dict[str, NoteModel] = {
     "action_change": models.ActionChange,
@@ -37,8 +41,9 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 def load_retention_rows(session: Session) -> rules.RetentionRows:
     ob, wv, ct, iv, wk = models.OutboundMessage, models.Wave, models.Contact, models.Invitation, models.Workshop
+    erased = cast(ob.payload, Text) == _ERASED_TEXT
     outbox = session.execute(
-        select(ob.id, ob.kind, ob.status, ob.sent_at, ob.created_at, ob.payload, wv.end_date)
+        select(ob.id, ob.kind, ob.status, ob.sent_at, ob.created_at, erased, wv.end_date)
         .outerjoin(wv, wv.id == ob.wave_id)
         .where(ob.status.in_(rules.DELIVERED))
     ).tuples()
@@ -62,8 +67,8 @@ def load_retention_rows(session: Session) -> rules.RetentionRows:
     rc = models.ResponseChange
     return rules.RetentionRows(
         outbox=tuple(
-            rules.OutboxRow(i, kind, status, sent or created, payload == ERASED_PAYLOAD, end)
-            for i, kind, status, sent, created, payload, end in outbox
+            rules.OutboxRow(i, kind, status, sent or created, bool(blanked), end)
+            for i, kind, status, sent, created, blanked, end in outbox
         ),
         notes=tuple(notes),
         rsvp_history=tuple(session.execute(select(rc.id, rc.recorded_at)).tuples()),
