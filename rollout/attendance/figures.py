@@ -149,6 +149,31 @@ def count(
     )
 
 
+@dataclass(frozen=True)
+class AttendanceRows:
+    """What the figures are counted from, for every LCP: read once, then counted for any scope (a digest counts
+    the whole programme and each LCP lead's LCPs from one read)."""
+
+    workshops: tuple[
+        tuple[int, str, int, str, dt.date, bool, int], ...
+    ]  # id, wave, number, title, day, known, unmatched
+    invited: tuple[InvitedRow, ...]
+    present: dict[int, set[int]]
+    came_roles: dict[tuple[int, int], tuple[str, str, tuple[str, ...]]]
+    role_ids: tuple[str, ...]
+
+    def figures(self, lcp_ids: Iterable[str] | None = None) -> AttendanceFigures:
+        """The figures counting the partners of `lcp_ids` (default all)."""
+        invited: Iterable[InvitedRow] = self.invited
+        came_roles = self.came_roles
+        if lcp_ids is not None:
+            scope = set(lcp_ids)
+            invited = [i for i in self.invited if i.lcp_id in scope]
+            came_roles = {k: v for k, v in came_roles.items() if v[0] in scope}
+        workshops = [WorkshopFigures(*w[:6], unmatched=w[6]) for w in self.workshops]  # fresh tallies each time
+        return count(workshops, invited, self.present, came_roles, self.role_ids)
+
+
 def load_figures(
     session: Session,
     programme: Programme,
@@ -160,6 +185,18 @@ def load_figures(
 ) -> AttendanceFigures:
     """Figures over workshops that ended by `until` (and started after `since`), of the given waves (default all),
     counting the partners of the given LCPs (default all)."""
+    return load_attendance_rows(session, programme, until, wave_ids=wave_ids, since=since).figures(lcp_ids)
+
+
+def load_attendance_rows(
+    session: Session,
+    programme: Programme,
+    until: dt.datetime,
+    *,
+    wave_ids: Iterable[str] | None = None,
+    since: dt.datetime | None = None,
+) -> AttendanceRows:
+    """The rows of workshops that ended by `until` (and started after `since`), of the given waves (default all)."""
     Wk, Iv, Ct, Og, At, Co, Um = (
         models.Workshop,
         models.Invitation,
@@ -177,13 +214,14 @@ def load_figures(
     if since is not None:
         query = query.where(Wk.starts_at >= since)
     tz = programme.tz
-    workshops = {
-        wid: WorkshopFigures(wid, wave, number, title, starts.astimezone(tz).date(), False)
+    found = {
+        wid: (wid, wave, number, title, starts.astimezone(tz).date())
         for wid, wave, number, title, starts in session.execute(query).tuples()
     }
-    ids = list(workshops)
+    role_ids = tuple(programme.role_ids)
+    ids = list(found)
     if not ids:
-        return AttendanceFigures([], [], [], tuple(programme.role_ids))
+        return AttendanceRows((), (), {}, {}, role_ids)
     collected = set(session.scalars(select(Co.workshop_id).where(Co.status == "collected", Co.workshop_id.in_(ids))))
     present: dict[int, set[int]] = defaultdict(set)
     came_roles: dict[tuple[int, int], tuple[str, str, tuple[str, ...]]] = {}
@@ -198,13 +236,10 @@ def load_figures(
         if is_present:
             present[workshop_id].add(contact_id)
             came_roles[(workshop_id, contact_id)] = (lcp_id, email, tuple(roles or ()))
-    for workshop_id, figures in workshops.items():
-        figures.known = workshop_id in collected or workshop_id in recorded
-    for workshop_id in session.scalars(
-        select(Um.workshop_id).where(Um.workshop_id.in_(ids), or_(Um.resolved_at.is_(None)))
-    ):
-        workshops[workshop_id].unmatched += 1
-    invited = [
+    unmatched: Counter[int] = Counter(
+        session.scalars(select(Um.workshop_id).where(Um.workshop_id.in_(ids), or_(Um.resolved_at.is_(None))))
+    )
+    invited = tuple(
         InvitedRow(workshop_id, lcp_id, contact_id, name, email, response, tuple(roles or ()))
         for workshop_id, lcp_id, contact_id, name, email, response, roles in session.execute(
             select(Iv.workshop_id, Iv.lcp_id, Ct.id, Iv.name, Iv.email, Iv.response, Og.roles)
@@ -212,12 +247,12 @@ def load_figures(
             .join(Og, Og.id == Ct.organisation_id)
             .where(Iv.status == "invited", Iv.workshop_id.in_(ids))
         ).tuples()
-    ]
-    if lcp_ids is not None:
-        scope = set(lcp_ids)
-        invited = [i for i in invited if i.lcp_id in scope]
-        came_roles = {k: v for k, v in came_roles.items() if v[0] in scope}
-    return count(workshops.values(), invited, present, came_roles, tuple(programme.role_ids))
+    )
+    workshops = tuple(
+        (*row, workshop_id in collected or workshop_id in recorded, unmatched[workshop_id])
+        for workshop_id, row in found.items()
+    )
+    return AttendanceRows(workshops, invited, dict(present), came_roles, role_ids)
 
 
 def attendance_markdown(figures: AttendanceFigures, *, limit: int = 20) -> list[str]:

@@ -14,14 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.config.schema import Programme
 from rollout.db.session import unit_of_work
-from rollout.privacy.rules import retention_due
+from rollout.privacy.rules import Cutoffs, retention_due
 from rollout.privacy.store import apply_retention, load_retention_rows
 
 
 def apply_retention_policy(sessions: sessionmaker[Session], programme: Programme, as_of: dt.datetime) -> dict[str, int]:
     """The reconcile's retention step: erase what the policy says is due at `as_of`. One transaction; idempotent."""
     with unit_of_work(sessions) as session:
-        plan = retention_due(load_retention_rows(session), programme.retention, as_of)
+        cutoffs = Cutoffs.at(programme.retention, as_of)
+        plan = retention_due(load_retention_rows(session, cutoffs), programme.retention, as_of)
         return apply_retention(session, plan, as_of)
 
 

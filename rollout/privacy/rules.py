@@ -95,35 +95,55 @@ class RetentionPlan:
         return sum(self.counts().values())
 
 
+@dataclass(frozen=True)
+class Cutoffs:
+    """The moments before which each kind of data is due at `as_of`: what retention_due judges rows by, and what
+    rollout.privacy.store uses to load only rows that can be due (an old programme holds years of delivered mail)."""
+
+    outbox_bodies: dt.datetime  # a message sent (or, never sent, created) at or before this
+    checkin_notes: dt.datetime
+    rsvp_history: dt.datetime
+    removed_contacts: dt.datetime  # a contact deactivated at or before this
+    closed_waves: dt.date  # a wave that ended on or before this day
+
+    @classmethod
+    def at(cls, policy: Retention, as_of: dt.datetime) -> Cutoffs:
+        """`as_of` is tz-aware UTC."""
+
+        def back(days: int) -> dt.datetime:
+            return as_of - dt.timedelta(days=days)
+
+        return cls(
+            outbox_bodies=back(policy.outbox_bodies_days),
+            checkin_notes=back(policy.checkin_notes_days),
+            rsvp_history=back(policy.rsvp_history_days),
+            removed_contacts=back(policy.removed_contacts_days),
+            closed_waves=back(policy.closed_wave_invitations_days).date(),
+        )
+
+
 def retention_due(rows: RetentionRows, policy: Retention, as_of: dt.datetime) -> RetentionPlan:
     """Everything older than its period and not yet erased. `as_of` is tz-aware UTC."""
+    cut = Cutoffs.at(policy, as_of)
 
-    def older(days: int, at: dt.datetime) -> bool:
-        return at <= as_of - dt.timedelta(days=days)
+    def ended(end: dt.date | None) -> bool:
+        return end is not None and end <= cut.closed_waves
 
-    def ended(days: int, end: dt.date | None) -> bool:
-        return end is not None and end <= (as_of - dt.timedelta(days=days)).date()
-
-    wave_days = policy.closed_wave_invitations_days
     return RetentionPlan(
         outbox_bodies=tuple(
             r.id
             for r in rows.outbox
-            if r.kind == "mail" and r.status in DELIVERED and not r.erased and older(policy.outbox_bodies_days, r.at)
+            if r.kind == "mail" and r.status in DELIVERED and not r.erased and r.at <= cut.outbox_bodies
         ),
-        notes=tuple(n for n in rows.notes if older(policy.checkin_notes_days, n.at)),
-        rsvp_history=tuple(i for i, at in rows.rsvp_history if older(policy.rsvp_history_days, at)),
+        notes=tuple(n for n in rows.notes if n.at <= cut.checkin_notes),
+        rsvp_history=tuple(i for i, at in rows.rsvp_history if at <= cut.rsvp_history),
         contacts=tuple(
-            c.id
-            for c in rows.contacts
-            if not c.active and not c.erased and older(policy.removed_contacts_days, c.updated_at)
+            c.id for c in rows.contacts if not c.active and not c.erased and c.updated_at <= cut.removed_contacts
         ),
-        invitations=tuple(
-            i.id for i in rows.invitations if not is_tombstone(i.email) and ended(wave_days, i.wave_ended)
-        ),
+        invitations=tuple(i.id for i in rows.invitations if not is_tombstone(i.email) and ended(i.wave_ended)),
         events=tuple(
             r.id
             for r in rows.outbox
-            if r.kind != "mail" and r.status in DELIVERED and not r.erased and ended(wave_days, r.wave_ended)
+            if r.kind != "mail" and r.status in DELIVERED and not r.erased and ended(r.wave_ended)
         ),
     )

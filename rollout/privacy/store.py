@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, Text, and_, cast, delete, or_, select, update
+from sqlalchemy import JSON, String, Table, Text, and_, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rollout.db import models
@@ -39,13 +39,23 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 # --- retention ------------------------------------------------------------------------------------------------
 
 
-def load_retention_rows(session: Session) -> rules.RetentionRows:
+def load_retention_rows(session: Session, cut: rules.Cutoffs) -> rules.RetentionRows:
+    """The rows that can be due at `cut` (older than their period and not yet erased): rules.retention_due then
+    decides. Rows that cannot be due are not read, so a daily run reads what it erases, not the whole history."""
     ob, wv, ct, iv, wk = models.OutboundMessage, models.Wave, models.Contact, models.Invitation, models.Workshop
-    erased = cast(ob.payload, Text) == _ERASED_TEXT
+    not_erased = func.coalesce(cast(ob.payload, Text), "") != _ERASED_TEXT
+    old_mail = and_(
+        ob.kind == "mail",
+        or_(
+            and_(ob.sent_at.is_not(None), ob.sent_at <= cut.outbox_bodies),
+            and_(ob.sent_at.is_(None), ob.created_at <= cut.outbox_bodies),
+        ),
+    )
+    closed_event = and_(ob.kind != "mail", wv.end_date <= cut.closed_waves)
     outbox = session.execute(
-        select(ob.id, ob.kind, ob.status, ob.sent_at, ob.created_at, erased, wv.end_date)
+        select(ob.id, ob.kind, ob.status, ob.sent_at, ob.created_at, wv.end_date)
         .outerjoin(wv, wv.id == ob.wave_id)
-        .where(ob.status.in_(rules.DELIVERED))
+        .where(ob.status.in_(rules.DELIVERED), not_erased, or_(old_mail, closed_event))
     ).tuples()
     notes: list[rules.NoteRow] = []
     for table, model in NOTE_TABLES.items():
@@ -53,7 +63,9 @@ def load_retention_rows(session: Session) -> rules.RetentionRows:
             rules.NoteRow(table, i, at)
             for i, at in session.execute(
                 select(model.id, model.changed_at).where(
-                    model.source == "checkin", or_(model.note.is_not(None), model.changed_by != rules.TOMBSTONE_NAME)
+                    model.source == "checkin",
+                    model.changed_at <= cut.checkin_notes,
+                    or_(model.note.is_not(None), model.changed_by != rules.TOMBSTONE_NAME),
                 )
             ).tuples()
         ]
@@ -61,27 +73,37 @@ def load_retention_rows(session: Session) -> rules.RetentionRows:
     notes += [
         rules.NoteRow("hub_help_request", i, at)
         for i, at in session.execute(
-            select(hr.id, hr.requested_at).where(or_(hr.note.is_not(None), hr.requested_by != rules.TOMBSTONE_NAME))
+            select(hr.id, hr.requested_at).where(
+                hr.requested_at <= cut.checkin_notes,
+                or_(hr.note.is_not(None), hr.requested_by != rules.TOMBSTONE_NAME),
+            )
         ).tuples()
     ]
     rc = models.ResponseChange
     return rules.RetentionRows(
         outbox=tuple(
-            rules.OutboxRow(i, kind, status, sent or created, bool(blanked), end)
-            for i, kind, status, sent, created, blanked, end in outbox
+            rules.OutboxRow(i, kind, status, sent or created, False, end)
+            for i, kind, status, sent, created, end in outbox
         ),
         notes=tuple(notes),
-        rsvp_history=tuple(session.execute(select(rc.id, rc.recorded_at)).tuples()),
+        rsvp_history=tuple(
+            session.execute(select(rc.id, rc.recorded_at).where(rc.recorded_at <= cut.rsvp_history)).tuples()
+        ),
         contacts=tuple(
             rules.ContactRow(i, active, erased is not None, updated)
             for i, active, erased, updated in session.execute(
-                select(ct.id, ct.active, ct.erased_at, ct.updated_at).where(ct.active.is_(False))
+                select(ct.id, ct.active, ct.erased_at, ct.updated_at).where(
+                    ct.active.is_(False), ct.erased_at.is_(None), ct.updated_at <= cut.removed_contacts
+                )
             ).tuples()
         ),
         invitations=tuple(
             rules.InvitationRow(i, email, end)
             for i, email, end in session.execute(
-                select(iv.id, iv.email, wv.end_date).join(wk, wk.id == iv.workshop_id).join(wv, wv.id == wk.wave_id)
+                select(iv.id, iv.email, wv.end_date)
+                .join(wk, wk.id == iv.workshop_id)
+                .join(wv, wv.id == wk.wave_id)
+                .where(wv.end_date <= cut.closed_waves, iv.email.not_like(f"%@{rules.TOMBSTONE_DOMAIN}"))
             ).tuples()
         ),
     )
