@@ -49,6 +49,9 @@ LEASE_SECONDS = 120
 RENEW_EVERY_SECONDS = LEASE_SECONDS / 4  # renewing after every row would cost a commit per message
 MAX_ATTEMPTS = 8
 
+_OUTBOX = models.Base.metadata.tables[models.OutboundMessage.__tablename__]
+_WORKSHOP = models.Base.metadata.tables[models.Workshop.__tablename__]
+
 
 class LeaseHeld(RuntimeError):
     """Another live deliverer holds the outbox."""
@@ -220,13 +223,14 @@ class Deliverer:
         workshop = session.get_one(models.Workshop, row.workshop_id)
         return workshop.event_id
 
-    # The row's fields are written by id: the claim already read everything they depend on.
+    # The outcome is written by id, as plain UPDATEs of the tables (no ORM bulk-update bookkeeping): the claim
+    # already read everything it depends on. Workshop.updated_at's onupdate applies all the same.
 
     def _sent(self, row_id: int, kind: str, workshop_id: int | None, provider_id: str | None) -> None:
         with unit_of_work(self.sessions) as session:
             session.execute(
-                update(models.OutboundMessage)
-                .where(models.OutboundMessage.id == row_id)
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id == row_id)
                 .values(status="sent", provider_id=provider_id, sent_at=self.clock(), last_error=None)
             )
             if workshop_id is None or kind not in ("event.create", "event.cancel"):
@@ -234,13 +238,13 @@ class Deliverer:
             workshop = (
                 {"event_id": provider_id, "status": "scheduled"} if kind == "event.create" else {"status": "cancelled"}
             )
-            session.execute(update(models.Workshop).where(models.Workshop.id == workshop_id).values(**workshop))
+            session.execute(update(_WORKSHOP).where(_WORKSHOP.c.id == workshop_id).values(**workshop))
 
     def _fail(self, row_id: int, error: PermanentGraphError) -> None:
         with unit_of_work(self.sessions) as session:
             session.execute(
-                update(models.OutboundMessage)
-                .where(models.OutboundMessage.id == row_id)
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id == row_id)
                 .values(status="failed", error_code=error.code, last_error=str(error))
             )
 
