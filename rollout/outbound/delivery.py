@@ -49,6 +49,9 @@ LEASE_SECONDS = 120
 RENEW_EVERY_SECONDS = LEASE_SECONDS / 4  # renewing after every row would cost a commit per message
 MAX_ATTEMPTS = 8
 
+_OUTBOX = models.Base.metadata.tables[models.OutboundMessage.__tablename__]
+_WORKSHOP = models.Base.metadata.tables[models.Workshop.__tablename__]
+
 
 class LeaseHeld(RuntimeError):
     """Another live deliverer holds the outbox."""
@@ -121,10 +124,10 @@ class Deliverer:
                 self.gateway.check_access()  # a refused app touches no row at all
             skipped: set[int] = set()
             while limit is None or report.handled + report.retry_later < limit:
-                row_id = self._next_due(skipped)
-                if row_id is None:
+                claimed = self._deliver_next(skipped, report)
+                if claimed is None:
                     break
-                outcome = self._deliver_one(row_id, report)
+                row_id, outcome = claimed
                 if outcome == "waiting":
                     skipped.add(row_id)
                 if on_progress:
@@ -149,19 +152,29 @@ class Deliverer:
 
     # -- one row -------------------------------------------------------------------------------------------------
 
-    def _deliver_one(self, row_id: int, report: DeliveryReport) -> str:
+    def _deliver_next(self, skipped: set[int], report: DeliveryReport) -> tuple[int, str] | None:
+        """Claim the next due row (the one not in `skipped` with the lowest id) and deliver it: (its id, the
+        outcome), or None when nothing is due. Finding, checking and marking it `sending` is one transaction,
+        committed before the gateway is called."""
         now = self.clock()
         with unit_of_work(self.sessions) as session:
-            row = session.get_one(models.OutboundMessage, row_id)
+            query = select(models.OutboundMessage).where(*self._due_filter(now))
+            if skipped:
+                query = query.where(models.OutboundMessage.id.not_in(skipped))
+            row = session.scalars(query.order_by(models.OutboundMessage.id).limit(1)).first()
+            if row is None:
+                return None
+            row_id = row.id
             if row.stale_after and now > row.stale_after:
                 row.status, row.last_error = "dropped", f"stale: not delivered before {row.stale_after.isoformat()}"
                 report.dropped += 1
-                return "dropped"
+                return row_id, "dropped"
             event_id = self._event_id(session, row)
             if row.kind in ("event.update", "event.cancel") and event_id is None:
-                return "waiting"  # its create has not been delivered yet
+                return row_id, "waiting"  # its create has not been delivered yet
             row.status, row.attempts = "sending", row.attempts + 1
             kind, payload, key, first_attempt = row.kind, row.payload, row.idempotency_key, row.attempts == 1
+            workshop_id = row.workshop_id
 
         try:
             provider_id = self._call_gateway(kind, payload, key, event_id, first_attempt=first_attempt)
@@ -169,22 +182,22 @@ class Deliverer:
             self._put_back(row_id, exc)
             raise
         except PermanentGraphError as exc:
-            self._finish(row_id, "failed", error=exc)
+            self._fail(row_id, exc)
             report.failed += 1
             report.failures.append(f"{key}: {exc.code}")
             log.warning("outbox %s failed permanently: %s", key, exc.code)
-            return "failed"
+            return row_id, "failed"
         except TransientGraphError as exc:
             retry = self._retry_later(row_id, exc)
             if retry:
                 report.retry_later += 1
-                return "retry"
+                return row_id, "retry"
             report.failed += 1
             report.failures.append(f"{key}: {exc.code} after {MAX_ATTEMPTS} attempts")
-            return "failed"
-        self._finish(row_id, "sent", provider_id=provider_id)
+            return row_id, "failed"
+        self._sent(row_id, kind, workshop_id, provider_id)
         report.sent += 1
-        return "sent"
+        return row_id, "sent"
 
     def _call_gateway(
         self, kind: str, payload: dict[str, Any], key: str, event_id: str | None, *, first_attempt: bool
@@ -204,27 +217,36 @@ class Deliverer:
         return self.gateway.send_mail(mail_spec(payload), idempotency_key=key, first_attempt=first_attempt)
 
     def _event_id(self, session: Session, row: models.OutboundMessage) -> str | None:
-        if row.workshop_id is None:
+        """The workshop's event, for the rows that act on it (an update or a cancellation)."""
+        if row.workshop_id is None or row.kind not in ("event.update", "event.cancel"):
             return None
         workshop = session.get_one(models.Workshop, row.workshop_id)
         return workshop.event_id
 
-    def _finish(
-        self, row_id: int, status: str, *, provider_id: str | None = None, error: PermanentGraphError | None = None
-    ) -> None:
+    # The outcome is written by id, as plain UPDATEs of the tables (no ORM bulk-update bookkeeping): the claim
+    # already read everything it depends on. Workshop.updated_at's onupdate applies all the same.
+
+    def _sent(self, row_id: int, kind: str, workshop_id: int | None, provider_id: str | None) -> None:
         with unit_of_work(self.sessions) as session:
-            row = session.get_one(models.OutboundMessage, row_id)
-            row.status = status
-            if error is not None:
-                row.error_code, row.last_error = error.code, str(error)
+            session.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id == row_id)
+                .values(status="sent", provider_id=provider_id, sent_at=self.clock(), last_error=None)
+            )
+            if workshop_id is None or kind not in ("event.create", "event.cancel"):
                 return
-            row.provider_id, row.sent_at, row.last_error = provider_id, self.clock(), None
-            if row.workshop_id is not None:
-                workshop = session.get_one(models.Workshop, row.workshop_id)
-                if row.kind == "event.create":
-                    workshop.event_id, workshop.status = provider_id, "scheduled"
-                elif row.kind == "event.cancel":
-                    workshop.status = "cancelled"
+            workshop = (
+                {"event_id": provider_id, "status": "scheduled"} if kind == "event.create" else {"status": "cancelled"}
+            )
+            session.execute(update(_WORKSHOP).where(_WORKSHOP.c.id == workshop_id).values(**workshop))
+
+    def _fail(self, row_id: int, error: PermanentGraphError) -> None:
+        with unit_of_work(self.sessions) as session:
+            session.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id == row_id)
+                .values(status="failed", error_code=error.code, last_error=str(error))
+            )
 
     def _put_back(self, row_id: int, exc: SystemicGraphError) -> None:
         """Pending again, due at once when the cause is fixed. The attempt stays counted: it may have reached
@@ -245,8 +267,7 @@ class Deliverer:
 
     # -- queue ---------------------------------------------------------------------------------------------------
 
-    def _due_filter(self) -> list[ColumnElement[bool]]:
-        now = self.clock()
+    def _due_filter(self, now: dt.datetime) -> list[ColumnElement[bool]]:
         return [
             models.OutboundMessage.status.in_(("pending", "sending")),
             or_(models.OutboundMessage.not_before.is_(None), models.OutboundMessage.not_before <= now),
@@ -254,20 +275,14 @@ class Deliverer:
 
     def _due_count(self) -> int:
         with self.sessions() as session:
-            return len(session.scalars(select(models.OutboundMessage.id).where(*self._due_filter())).all())
+            query = select(func.count(models.OutboundMessage.id)).where(*self._due_filter(self.clock()))
+            return session.scalar(query) or 0
 
     def _unsent_count(self) -> int:
         with self.sessions() as session:
             unsent = models.OutboundMessage.status.in_(("pending", "sending"))
             query = select(func.count(models.OutboundMessage.id)).where(unsent)
             return session.scalar(query) or 0
-
-    def _next_due(self, skipped: set[int]) -> int | None:
-        with self.sessions() as session:
-            query = select(models.OutboundMessage.id).where(*self._due_filter())
-            if skipped:
-                query = query.where(models.OutboundMessage.id.not_in(skipped))
-            return session.scalars(query.order_by(models.OutboundMessage.id).limit(1)).first()
 
     # -- lease ---------------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ Kill points come from a seeded generator. Each run picks a step of the mail prot
 restart recovers it), a number n and a pause of up to 25 ms, and is killed that long after the emulator has
 answered its n-th request of that step. With no pause the kill lands between
 the server acting and the deliverer hearing about it (a /send done but not recorded); with a pause it lands in
-the next request or in the database writes around the gateway call (claim `sending`, `_finish`, lease).
+the next request or in the database writes around the gateway call (claim `sending`, recording the outcome, lease).
 """
 
 from __future__ import annotations
