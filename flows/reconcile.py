@@ -58,7 +58,7 @@ def _reconcile(services: Services, now: dt.datetime) -> dict[str, object]:
     logger = get_run_logger()
     report = ReconcileReport(as_of=now)
     for step in reconcile_run.STEPS:  # read at run time: the one list of steps, in order
-        result = step_task(step, now)(as_is(services), now)
+        result = step_task(step)(as_is(services), now)
         if step.record is not None:
             step.record(report, result)
     summary = report.summary()

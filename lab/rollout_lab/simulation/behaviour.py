@@ -129,14 +129,15 @@ def load_view(session: Session, programme: Programme) -> View:
         models.Escalation,
     )
     Ob = models.OutboundMessage
+    connection = session.connection()  # Core: column tuples without the ORM's result machinery
     sent: dict[int | None, dt.datetime | None] = dict(
-        session.execute(select(Ob.workshop_id, Ob.sent_at).where(Ob.kind == "event.create", Ob.status == "sent"))
+        connection.execute(select(Ob.workshop_id, Ob.sent_at).where(Ob.kind == "event.create", Ob.status == "sent"))
         .tuples()
         .all()
     )
     invitations = tuple(
         InvitationView(wave_id, number, email, event_id, invited_at, starts_at)
-        for workshop_id, wave_id, number, email, event_id, starts_at in session.execute(
+        for workshop_id, wave_id, number, email, event_id, starts_at in connection.execute(
             select(Wk.id, Wk.wave_id, Wk.number, Iv.email, Wk.event_id, Wk.starts_at)
             .join(Iv, Iv.workshop_id == Wk.id)
             .where(Wk.status == "scheduled", Wk.event_id.is_not(None), Iv.status == "invited")
@@ -145,7 +146,7 @@ def load_view(session: Session, programme: Programme) -> View:
         if event_id is not None and (invited_at := sent.get(workshop_id)) is not None
     )
     first_contact: dict[int, str] = {}
-    for organisation_id, name in session.execute(
+    for organisation_id, name in connection.execute(
         select(Ct.organisation_id, Ct.name).where(Ct.active.is_(True)).order_by(Ct.email)
     ).tuples():
         first_contact.setdefault(organisation_id, name)
@@ -159,13 +160,13 @@ def load_view(session: Session, programme: Programme) -> View:
             due_date,
             first_contact.get(organisation_id, "partner") if organisation_id else leads.get(lcp_id, "LCP lead"),
         )
-        for id, key, status, created_at, due_date, organisation_id, lcp_id in session.execute(
+        for id, key, status, created_at, due_date, organisation_id, lcp_id in connection.execute(
             select(Ac.id, Ac.key, Ac.status, Ac.created_at, Ac.due_date, Ac.organisation_id, Ac.lcp_id).order_by(Ac.id)
         ).tuples()
     )
     hubs = tuple(
         HubView(id, name, lcp_id, stage, since, leads.get(lcp_id, "LCP lead"))
-        for id, name, lcp_id, stage, since in session.execute(
+        for id, name, lcp_id, stage, since in connection.execute(
             select(Hb.id, Og.name, Og.lcp_id, Hb.stage, Hb.stage_since)
             .join(Og, Og.id == Hb.organisation_id)
             .order_by(Hb.id)
@@ -173,7 +174,7 @@ def load_view(session: Session, programme: Programme) -> View:
     )
     prospects = tuple(
         ProspectView(*t)
-        for t in session.execute(
+        for t in connection.execute(
             select(Og.id, Og.name, Og.lcp_id)
             .outerjoin(Hb, Hb.organisation_id == Og.id)
             .where(Og.hub_interest.is_(True), Hb.id.is_(None))
@@ -182,7 +183,7 @@ def load_view(session: Session, programme: Programme) -> View:
     )
     escalations = tuple(
         EscalationView(*t)
-        for t in session.execute(
+        for t in connection.execute(
             select(Es.id, Og.name, Es.reason, Es.stalled_since, Es.status)
             .join(Hb, Hb.id == Es.hub_id)
             .join(Og, Og.id == Hb.organisation_id)

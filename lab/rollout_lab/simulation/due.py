@@ -45,8 +45,9 @@ class Observation:
 
 def observe(session: Session, as_of: dt.datetime, outlook_events: list[dict[str, object]]) -> Observation:
     Ob = models.OutboundMessage
-    keys = frozenset(session.scalars(select(Ob.idempotency_key)))
-    waiting = tuple(session.scalars(select(Ob.not_before).where(Ob.status.in_(("pending", "sending")))))
+    connection = session.connection()  # Core: plain values, none of the ORM's result machinery for every key
+    keys = frozenset(connection.execute(select(Ob.idempotency_key)).scalars())
+    waiting = tuple(connection.execute(select(Ob.not_before).where(Ob.status.in_(("pending", "sending")))).scalars())
     return Observation(as_of, load_snapshot(session, as_of), keys, waiting, events_by_id(outlook_events))
 
 
