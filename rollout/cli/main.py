@@ -6,7 +6,10 @@ from rollout.cli import prefect_defaults
 
 prefect_defaults.apply()  # first: the commands and plugins below may import Prefect, which reads settings once
 
+import gc  # noqa: E402
 import os  # noqa: E402
+from contextvars import ContextVar  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from importlib import import_module  # noqa: E402
 from typing import Annotated, Any  # noqa: E402
 
@@ -14,7 +17,6 @@ import typer  # noqa: E402
 from typer.core import TyperGroup  # noqa: E402
 
 from rollout.cli import boundary  # noqa: E402
-from rollout.cli.common import command_scope  # noqa: E402
 from rollout.cli.help_text import command_for_people, for_people  # noqa: E402
 
 # The commands, in the order `rollout --help` lists them: (name, module in rollout.cli, function). Each module is
@@ -105,6 +107,7 @@ def _global_options(
 ) -> None:
     if debug:
         os.environ[boundary.DEBUG_ENV] = "1"
+    _startup_done()
 
 
 def _built_in(name: str) -> Any:
@@ -141,10 +144,45 @@ def _no_options() -> None:
 
 def app() -> None:
     # One line per problem and an exit status; never a traceback unless --debug.
-    boundary.run(_command)
+    pause = _Pause(collecting=gc.isenabled())
+    token = _pause.set(pause)
+    if pause.collecting:
+        gc.disable()  # while rollout starts: until `_startup_done`
+    try:
+        boundary.run(_command)
+    finally:
+        _pause.reset(token)
+        if pause.frozen:
+            gc.unfreeze()
+        if pause.collecting:
+            gc.enable()
+
+
+@dataclass
+class _Pause:
+    collecting: bool  # the garbage collector was on when `app` started
+    frozen: bool = False
+
+
+_pause: ContextVar[_Pause | None] = ContextVar("rollout_gc_pause", default=None)
+
+
+def _startup_done() -> None:
+    """Called once the command to run is imported, just before it runs. Python's garbage collector, left on while
+    rollout starts, goes through the objects the imports made again and again as they pile up (about 0.15 s of a
+    read-only command's 0.8 s, measured). They live as long as the process anyway: they are frozen (never looked at
+    again), and from here on the collector works only on what the command makes."""
+    pause = _pause.get()
+    if pause is None or not pause.collecting or pause.frozen:
+        return
+    gc.freeze()
+    pause.frozen = True
+    gc.enable()
 
 
 def _command() -> None:
+    from rollout.cli.common import command_scope  # after `app` has paused the garbage collector (as every import)
+
     with command_scope():  # the services the command builds are closed when it ends
         command_for_people(cli)(prog_name="rollout")
 
