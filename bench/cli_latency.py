@@ -8,7 +8,8 @@ migrated once before timing, the shipped programme file (config/waves.toml) and 
 are run round-robin, so a burst of load on the machine falls on all of them alike. Reported: the median wall time
 of each command, its ratio to `python -c "import rollout"` measured in the same run, and whether it imported
 Prefect, O365 or msal (checked with `python -X importtime`). Exit status 1 if any read-only command imports one of
-them, or any median exceeds `--max-seconds` (default 1.5: "about a second" on an idle 2-core machine).
+them, or any median exceeds `--max-seconds` (default 1.0: "about a second", on a 2-core machine; every command
+took at most 0.8 s there even while another job shared it).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def heavy_imports(args: list[str], env: dict[str, str]) -> list[str]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="runs of each command (default 5)")
-    parser.add_argument("--max-seconds", type=float, default=1.5, help="the most any median may take (default 1.5)")
+    parser.add_argument("--max-seconds", type=float, default=1.0, help="the most any median may take (default 1.0)")
     return parser.parse_args(argv)
 
 

@@ -11,10 +11,10 @@ from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
 
 from rollout.db.session import unit_of_work
+from rollout.programme.decisions import describe_decision
 from rollout.programme.launch import (
     Decision,
     LaunchPlan,
-    describe_decision,
     prepare_launch,
     queue_launch,
     record_decision,

@@ -13,11 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, inspect
-from sqlalchemy.orm import Session, sessionmaker
 
 from rollout.config import Programme, load_programme
-from rollout.db.types import utcnow
 from rollout.errors import InputError, NotFoundError
 from rollout.limits import MAX_ROW_ID, NAME_LENGTH, NOTE_LENGTH, text_problem
 from rollout.planning.as_of import parse_as_of
@@ -25,6 +22,9 @@ from rollout.settings import Settings
 from rollout.suggest import did_you_mean
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
     from rollout.services import Services
 
 ConfigOption = Annotated[
@@ -83,6 +83,8 @@ def services(config: Path | None) -> Services:
 
 def engine_of(run: Services) -> Engine:
     """The database engine behind the command's sessions."""
+    from sqlalchemy import Engine  # SQLAlchemy: only for commands with a database (not `rollout validate`)
+
     bind = run.sessions.kw["bind"]
     assert isinstance(bind, Engine), bind
     return bind
@@ -90,6 +92,8 @@ def engine_of(run: Services) -> Engine:
 
 def database(run: Services) -> sessionmaker[Session]:
     """The command's database, created on first use; a database behind the code must be upgraded on purpose."""
+    from sqlalchemy import inspect
+
     from rollout.db.migrate import current_revision, head_revision, upgrade  # Alembic: only for commands with a DB
 
     engine = engine_of(run)
@@ -124,6 +128,8 @@ AsOfOption = Annotated[
 def as_of_moment(text: str | None, loaded: Programme) -> dt.datetime:
     """A command's clock: --as-of, read as `rollout reconcile --as-of` reads it, else now."""
     if text is None:
+        from rollout.db.types import utcnow
+
         return utcnow()
     return parse_as_of(text, loaded.programme.timezone, loaded.runs.reconcile_time)
 

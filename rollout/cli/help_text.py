@@ -11,7 +11,12 @@ import typer
 
 def command_for_people(app: typer.Typer) -> Any:
     """The click command Typer builds for `app`, with a metavar set on every parameter that has none."""
-    root = typer.main.get_command(app)
+    return for_people(typer.main.get_command(app))
+
+
+def for_people(root: Any) -> Any:
+    """`root` (a click command or group) and every command under it, with a metavar set on every parameter that has
+    none. A group that loads its commands lazily (rollout.cli.main) calls this on each as it loads it."""
     for command in _walk(root):
         help_option = command.get_help_option(
             command.context_class(command, **(command.context_settings or {}))

@@ -10,9 +10,6 @@ from typing import Annotated
 import typer
 
 from rollout.cli.common import ConfigOption, check_wave, console, database, new_table, programme, services
-from rollout.partners.query import active_partner_contacts
-from rollout.planning.ics import wave_calendar
-from rollout.planning.wave_plan import plan_wave
 
 
 class PlanFormat(StrEnum):
@@ -36,6 +33,9 @@ def plan(
     config: ConfigOption = None,
 ) -> None:
     """Show a wave's workshops: dates at local time, audiences, invitees per LCP, follow-up actions."""
+    from rollout.partners.query import active_partner_contacts  # SQLAlchemy and the planner: not for `validate`
+    from rollout.planning.wave_plan import plan_wave
+
     run = services(config)
     loaded = run.programme
     check_wave(loaded, wave)
@@ -47,6 +47,8 @@ def plan(
     if format is PlanFormat.json:
         print(json.dumps([w.as_json() for w in workshops], indent=2))
     elif format is PlanFormat.ics:
+        from rollout.planning.ics import wave_calendar
+
         print(wave_calendar(workshops, loaded.programme.name, dt.datetime.now(dt.UTC)), end="")
     else:
         table = new_table(

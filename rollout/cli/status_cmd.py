@@ -8,7 +8,7 @@ from rollout.attendance.figures import attendance_lines
 from rollout.cli.common import ConfigOption, console, database, engine_of, new_table, services
 from rollout.db import models
 from rollout.db.migrate import current_revision
-from rollout.programme.launch import describe_decision, latest_decisions
+from rollout.programme.decisions import describe_decision, latest_decisions
 
 
 def status(config: ConfigOption = None) -> None:

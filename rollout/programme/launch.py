@@ -118,21 +118,6 @@ def record_decision(
     return row
 
 
-def latest_decisions(session: Session) -> dict[str, models.LaunchDecision]:
-    """Each wave's most recent launch decision."""
-    rows = session.scalars(select(models.LaunchDecision).order_by(models.LaunchDecision.id)).all()
-    return {row.wave_id: row for row in rows}
-
-
-def describe_decision(row: models.LaunchDecision) -> str:
-    """'rejected 2022-09-01 by Sam: dates not agreed', for `rollout status` and the run's artifact."""
-    when = f"{row.decided_at:%Y-%m-%d %H:%M}Z"
-    if row.decision == "timed_out":
-        return f"timed out {when}: nobody answered the approval request"
-    why = f": {row.note}" if row.note else ""
-    return f"{row.decision.replace('_', ' ')} {when} by {row.decided_by}{why}"
-
-
 def persist_workshops(
     session: Session, wave: Wave, planned: Sequence[PlannedWorkshop], at: dt.datetime
 ) -> dict[int, int]:
