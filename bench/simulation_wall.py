@@ -3,12 +3,13 @@
 Runs `rollout simulate` (the real flows against the Graph emulator and a temporary Prefect server) --runs times,
 each in its own process, in one temporary data directory: the first run starts the temporary Prefect server on a
 new database (it migrates it); later runs start from the migrated copy the first one kept, as a second
-`rollout simulate` does. Then the Prefect floor: a temporary Prefect server started the same way (from a copy of
-that migrated database, with the same settings), and as many flow runs as the simulation made with nothing in them
-but --tasks no-op tasks each. The floor is timed from the server's start to the last run's end, as the simulation
-is timed from its start (server start included) to its totals: what Prefect alone needs for the simulation's flow
+`rollout simulate` does. The Prefect floor: a temporary Prefect server started the same way (from a copy of that
+migrated database, with the same settings), and as many flow runs as the simulation made with nothing in them but
+--tasks no-op tasks each. The floor is timed from the server's start to the last run's end, as the simulation is
+timed from its start (server start included) to its totals: what Prefect alone needs for the simulation's flow
 runs, before any of the rollout's own work. Absolute times differ between machines by more than 2x; the ratio of
-the two, measured in one run, does not.
+the two, measured in one run, does not. A shared machine's speed drifts by 10-20 % within minutes, so the floor is
+measured twice, after the first simulation and after the last, and the ratio uses their mean.
 
 Usage:
     .venv/bin/python bench/simulation_wall.py                 # two simulations (cold, warm), then the floor
@@ -35,7 +36,7 @@ from pathlib import Path
 from prefect import flow, task
 
 from rollout_lab.simulate_cmd import quiet_prefect_console
-from rollout_lab.simulation.world import PREFECT_TEMPLATE, prefect_api
+from rollout_lab.simulation.world import PREFECT_TEMPLATE, long_run_collector, prefect_api
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLLOUT = Path(sys.executable).with_name("rollout")
@@ -119,7 +120,7 @@ def prefect_floor(directory: Path, template_from: Path, runs: int, tasks: int) -
         shutil.copyfile(template, directory / template.name)
     with quiet_prefect_console():
         started = time.perf_counter()
-        with prefect_api(directory):
+        with prefect_api(directory), long_run_collector():  # as the simulation's runs are
             for _ in range(runs):
                 _empty_run(tasks)
             return Floor(runs, tasks, time.perf_counter() - started)
@@ -145,11 +146,21 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Simulated] = []
     with tempfile.TemporaryDirectory(prefix="rollout-bench-") as temporary:
         simulation_dir = Path(temporary) / "simulation"
+        floors: list[Floor] = []
+
+        def measure_floor() -> None:
+            runs = results[0].flow_runs
+            print(f"Prefect floor {len(floors) + 1}: {runs} flow runs of {args.tasks} no-op tasks ...", flush=True)
+            where = Path(temporary) / f"floor-{len(floors) + 1}"
+            floors.append(prefect_floor(where, simulation_dir, runs, args.tasks))
+
         for n in range(args.runs):
             print(f"rollout simulate, {n + 1} of {args.runs} ...", flush=True)
             results.append(run_simulation(args.config, args.seed, simulation_dir))
-        print(f"Prefect floor: {results[-1].flow_runs} flow runs of {args.tasks} no-op tasks ...", flush=True)
-        floor = prefect_floor(Path(temporary) / "floor", simulation_dir, results[-1].flow_runs, args.tasks)
+            if n == 0:
+                measure_floor()
+        measure_floor()
+    floor = Floor(floors[0].runs, args.tasks, sum(f.seconds for f in floors) / len(floors))
     print()
     for n, result in enumerate(results):
         start = "cold" if n == 0 else "warm"
@@ -161,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  duplicates {result.duplicates}, lost {result.lost}, exit status {result.exit_code}")
     print(
         f"Prefect floor: server start + {floor.runs} flow runs x {floor.tasks_per_run} no-op tasks = "
-        f"{floor.seconds:.1f} s ({floor.ms_per_run:.0f} ms a run)"
+        f"{floor.seconds:.1f} s ({floor.ms_per_run:.0f} ms a run; the mean of "
+        f"{' and '.join(f'{f.seconds:.1f} s' for f in floors)})"
     )
     warm = results[-1]
     ratio = warm.simulated / floor.seconds

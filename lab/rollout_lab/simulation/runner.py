@@ -19,6 +19,7 @@ import heapq
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -36,7 +37,7 @@ from rollout_lab.simulation.due import Observation, observe, reasons_to_run, wit
 from rollout_lab.simulation.engine import Engine, FlowEngine
 from rollout_lab.simulation.ledger import DeliveryCheck, check_delivery
 from rollout_lab.simulation.report import Month, RunRecord, Totals, emails_between, month_start, next_month, totals
-from rollout_lab.simulation.world import World, simulated_world
+from rollout_lab.simulation.world import World, long_run_collector, simulated_world
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository: lab/rollout_lab/simulation/runner.py
 
@@ -232,15 +233,19 @@ def simulate(
     partners_csv = options.partners_csv or sample_partners(options.config_path)
     partners = Partners(programme, options.seed, start)
     launches = schedule.launches(programme, window)
-    with simulated_world(
-        programme,
-        options.config_path,
-        options.directory,
-        database_url=options.database_url,
-        seed=options.seed,
-        start=start,
-    ) as world:
+    with (
+        ExitStack() as stack,
+        simulated_world(
+            programme,
+            options.config_path,
+            options.directory,
+            database_url=options.database_url,
+            seed=options.seed,
+            start=start,
+        ) as world,
+    ):
         contacts = import_sample(world, partners_csv, partners)
+        stack.enter_context(long_run_collector())
         if on_ready is not None:
             on_ready(world)
         say(

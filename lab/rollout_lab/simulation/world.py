@@ -9,6 +9,7 @@ PREFECT_API_URL the runs go to a temporary Prefect server whose database also li
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import shutil
 import socket
@@ -132,6 +133,25 @@ def environment_variables(values: dict[str, str | None]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def long_run_collector() -> Iterator[None]:
+    """Python's cyclic garbage collector set for a long run of many short jobs in one process: what is alive once
+    the world is set up (Prefect, SQLAlchemy, the emulator: hundreds of thousands of objects) lives until the end,
+    so it is frozen out of every later collection, and the youngest generation is collected every 50,000
+    allocations instead of every 700 (each flow run makes tens of thousands of short-lived objects; most are freed
+    by reference counting, so frequent passes find little). Restored when the block ends. The benchmark's Prefect
+    floor runs under the same setting (bench/simulation_wall.py), so the comparison stays like for like."""
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 @contextmanager
