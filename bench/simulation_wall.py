@@ -14,6 +14,7 @@ measured twice, after the first simulation and after the last, and the ratio use
 Usage:
     .venv/bin/python bench/simulation_wall.py                 # two simulations (cold, warm), then the floor
     .venv/bin/python bench/simulation_wall.py --runs 1 --max-ratio 1.5
+    .venv/bin/python bench/simulation_wall.py --rollout ../before/.venv/bin/rollout   # another revision, same floor
 
 Exit status 1 if the warm simulation (the last one) took more than --max-ratio times the floor, if the runs did
 not all make the same flow runs with the same totals, or if any delivery was lost or duplicated.
@@ -23,6 +24,7 @@ Figures and how to read them: docs/performance.md, "Simulation".
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import re
 import shutil
@@ -34,7 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
 
+from flows.run_tags import tag_this_run
+from rollout.reconcile.run import STEPS
 from rollout_lab.simulate_cmd import quiet_prefect_console
 from rollout_lab.simulation.world import PREFECT_TEMPLATE, long_run_collector, prefect_api
 
@@ -51,6 +56,27 @@ def _nothing(n: int) -> int:
 def _empty_run(tasks: int) -> dict[str, object]:
     for n in range(tasks):
         _nothing(n)
+    return {}
+
+
+# The rollout's flows as Prefect sees them, with no work in them: (tasks, artifacts) per run of each kind, each run
+# named by a function and tagged from inside (as flows/run_tags.py does). reconcile: pre-flight, the STEPS,
+# the summary; weekly-digest: pre-flight, figures, snapshot, artifact, queue, delivery; launch-wave (approval off):
+# pre-flight, plan, its artifact, queue, delivery, outcome, its artifact, and pre-flight again.
+SHAPES = {"reconcile": (len(STEPS) + 2, 1), "weekly-digest": (6, 1), "launch-wave": (8, 2)}
+
+
+def _shaped_name() -> str:
+    return f"floor · {dt.datetime.now(dt.UTC):%Y-%m-%d}"
+
+
+@flow(name="prefect-floor-shaped", flow_run_name=_shaped_name)
+def _shaped_run(tasks: int, artifacts: int) -> dict[str, object]:
+    tag_this_run("floor", "wave:floor")
+    for n in range(tasks):
+        _nothing(n)
+    for n in range(artifacts):
+        create_markdown_artifact(key=f"floor-{n}", markdown="# floor", description="no work")
     return {}
 
 
@@ -72,6 +98,7 @@ class Simulated:
     days: int
     flow_runs: int
     runs_line: str
+    by_kind: dict[str, int]  # flow runs of each flow
     totals: str  # the command's totals, minus its timings: the same seed must give the same lines
     duplicates: int
     lost: int
@@ -82,9 +109,9 @@ class Simulated:
         return self.exit_code == 0 and self.duplicates == 0 and self.lost == 0
 
 
-def run_simulation(config: Path, seed: int, data_dir: Path) -> Simulated:
+def run_simulation(config: Path, seed: int, data_dir: Path, rollout: Path = ROLLOUT) -> Simulated:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "ROLLOUT_DATABASE_URL"))}
-    command = [str(ROLLOUT), "simulate", "--config", str(config), "--seed", str(seed), "--data-dir", str(data_dir)]
+    command = [str(rollout), "simulate", "--config", str(config), "--seed", str(seed), "--data-dir", str(data_dir)]
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
@@ -105,6 +132,7 @@ def run_simulation(config: Path, seed: int, data_dir: Path) -> Simulated:
         days=int(number(r"simulated (\d+) days")),
         flow_runs=sum(int(n) for n in re.findall(r"(\d+) (?:launch-wave|reconcile|weekly-digest)", runs_line)),
         runs_line=runs_line,
+        by_kind={kind: int(n) for n, kind in re.findall(r"(\d+) (launch-wave|reconcile|weekly-digest)", runs_line)},
         totals=re.sub(r"Totals \(simulated \d+ days in [\d.]+ s\)", "", out[out.find("Totals (") :]),
         duplicates=int(number(r"duplicates: (\d+)")),
         lost=int(number(r"lost: (\d+)")),
@@ -126,11 +154,36 @@ def prefect_floor(directory: Path, template_from: Path, runs: int, tasks: int) -
             return Floor(runs, tasks, time.perf_counter() - started)
 
 
+def shaped_floor(directory: Path, template_from: Path, by_kind: dict[str, int]) -> Floor:
+    """The simulation's flow runs shaped as the rollout's are (SHAPES: tasks, artifacts, a run name, tags) with no
+    work in them, on a server started as prefect_floor's: what the flows' Prefect features cost on their own."""
+    directory.mkdir(parents=True)
+    for template in template_from.glob(PREFECT_TEMPLATE.format(version="*")):
+        shutil.copyfile(template, directory / template.name)
+    runs = sum(by_kind.values())
+    with quiet_prefect_console():
+        started = time.perf_counter()
+        with prefect_api(directory), long_run_collector():
+            for kind, count in by_kind.items():
+                tasks, artifacts = SHAPES[kind]
+                for _ in range(count):
+                    _shaped_run(tasks, artifacts)
+            return Floor(
+                runs, round(sum(SHAPES[k][0] * n for k, n in by_kind.items()) / runs), time.perf_counter() - started
+            )
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=ROOT / "config" / "waves.toml")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=2, help="simulations in a row (the first starts Prefect cold)")
+    parser.add_argument(
+        "--rollout",
+        type=Path,
+        default=ROLLOUT,
+        help="the rollout command to simulate with (another checkout's .venv/bin/rollout: before and after)",
+    )
     parser.add_argument("--tasks", type=int, default=6, help="no-op tasks in each floor flow run")
     parser.add_argument(
         "--max-ratio", type=float, default=1.5, help="the warm simulation's time over the floor's, at most"
@@ -156,10 +209,12 @@ def main(argv: list[str] | None = None) -> int:
 
         for n in range(args.runs):
             print(f"rollout simulate, {n + 1} of {args.runs} ...", flush=True)
-            results.append(run_simulation(args.config, args.seed, simulation_dir))
+            results.append(run_simulation(args.config, args.seed, simulation_dir, args.rollout))
             if n == 0:
                 measure_floor()
         measure_floor()
+        print("Prefect floor shaped as the rollout's flows ...", flush=True)
+        shaped = shaped_floor(Path(temporary) / "shaped", simulation_dir, results[0].by_kind)
     floor = Floor(floors[0].runs, args.tasks, sum(f.seconds for f in floors) / len(floors))
     print()
     for n, result in enumerate(results):
@@ -174,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
         f"Prefect floor: server start + {floor.runs} flow runs x {floor.tasks_per_run} no-op tasks = "
         f"{floor.seconds:.1f} s ({floor.ms_per_run:.0f} ms a run; the mean of "
         f"{' and '.join(f'{f.seconds:.1f} s' for f in floors)})"
+    )
+    shapes = ", ".join(f"{kind} {tasks} tasks + {artifacts} artifact(s)" for kind, (tasks, artifacts) in SHAPES.items())
+    print(
+        f"Prefect floor shaped as the rollout's flows (same runs; {shapes}; run names, tags): "
+        f"{shaped.seconds:.1f} s ({shaped.seconds / floor.seconds:.2f}x the floor)"
     )
     warm = results[-1]
     ratio = warm.simulated / floor.seconds

@@ -281,8 +281,18 @@ def prefect_api(directory: Path, small_ca_file: Path | None = None) -> Iterator[
             )
             yield f"temporary Prefect server at {server.api_url} (stopped when the simulation ends)", None
         finally:
+            _send_pending_events()  # to this server, before it stops: none is left to retry against a dead one
             stack.close()
             server.stop()
+
+
+def _send_pending_events() -> None:
+    """Wait (30 s at most) for the run events Prefect's client still holds to reach the server. Otherwise, with
+    the server stopped, its events worker keeps retrying them, and a later temporary server in the same process
+    (a test, the benchmark's floor) waits behind them."""
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=30, at_exit=False)
 
 
 @contextmanager
