@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the simulation imports Prefect: loaded only when the demo r
 
 
 def demo(config: ConfigOption = None) -> None:
-    """Check the Leeds programme, show wave 1's plan, then run all three waves in simulated time (about two
+    """Check the Leeds programme, show wave 1's plan, then run all three waves in simulated time (two to three
     minutes) and say where to look. Exits 1 if any message was lost or delivered twice."""
     from rollout_lab.simulate_cmd import run_simulation
     from rollout_lab.simulation.world import default_directory
