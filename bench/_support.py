@@ -4,13 +4,18 @@ the counts taken from what the server saw and what the recipients received."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
 
 from graph_emulator import EmulatorConfig, GraphEmulator
 from graph_emulator.requestlog import RequestRecord
+from rollout.db.session import unit_of_work
 from rollout.m365.settings import ClientCredential, GatewaySettings
+from rollout.outbound.gateway import MailSpec
+from rollout.outbound.outbox import Intent, enqueue, mail_payload
 
 TENANT, CLIENT_ID, SECRET = "bench-tenant", "bench-client", "bench-secret-value-0123"
 ORGANISER = "hubs@council.example"
@@ -41,6 +46,16 @@ def gateway_settings(emulator: GraphEmulator, pace: int) -> GatewaySettings:
 def recipient(n: int, domain: str = "bench.example") -> str:
     """Every benchmark message goes to its own address, so the recipients' mailboxes count it."""
     return f"resident{n}@{domain}"
+
+
+def queue_mails(sessions: sessionmaker[Session], messages: int, message: Callable[[int], MailSpec]) -> None:
+    """`messages` mail intents in the outbox, one transaction: message(n) to recipient(n), keyed bench/n."""
+    intents = [
+        Intent(f"bench/{n}", "mail", "bench", mail_payload(message(n)), recipients=(recipient(n),))
+        for n in range(messages)
+    ]
+    with unit_of_work(sessions) as session:
+        enqueue(session, intents)
 
 
 @dataclass(frozen=True)

@@ -30,21 +30,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _support import ServerView, gateway_settings, recipient
-from sqlalchemy import event
+from _support import ServerView, gateway_settings, queue_mails, recipient, start_emulator
 
 import rollout
-from graph_emulator import EmulatorConfig, GraphEmulator
 from rollout.db.migrate import upgrade
-from rollout.db.session import make_engine, session_factory, unit_of_work
+from rollout.db.session import make_engine, session_factory
 from rollout.m365.gateway import O365Gateway
 from rollout.outbound.delivery import Deliverer
 from rollout.outbound.gateway import MailSpec, Recipient
-from rollout.outbound.outbox import Intent, enqueue, mail_payload
+from rollout_lab.simulation.world import fast_sqlite_commits
 
 PACE = 10**6  # the simulation's: pacing off
-ORGANISER = "hubs@council.example"
-TENANT, CLIENT_ID, SECRET = "bench-tenant", "bench-client", "bench-secret-value-0123"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -78,34 +74,24 @@ def tls_connections(gateway: O365Gateway) -> int:
 
 
 def one_round(messages: int) -> dict[str, Any]:
-    config = EmulatorConfig(send_pace_per_minute=PACE, max_concurrency=4, index_each_item=False, seed=1)
-    emulator = GraphEmulator(config).start()
-    emulator.register_app(TENANT, CLIENT_ID, SECRET, mailboxes=[ORGANISER])
+    emulator = start_emulator(PACE)
     try:
         with tempfile.TemporaryDirectory(prefix="rollout-bench-") as directory:
-            engine = make_engine(f"sqlite:///{Path(directory) / 'rollout.db'}")
-
-            @event.listens_for(engine, "connect")
-            def _normal(dbapi_connection: Any, _record: Any) -> None:
-                dbapi_connection.execute("PRAGMA synchronous=NORMAL")
-
-            upgrade(engine)
-            sessions = session_factory(engine)
-            intents = [
-                Intent(f"bench/{n}", "mail", "bench", mail_payload(message(n)), recipients=(recipient(n),))
-                for n in range(messages)
-            ]
-            with unit_of_work(sessions) as session:
-                enqueue(session, intents)
-            gateway = O365Gateway(gateway_settings(emulator, PACE))
-            gateway.check_access()  # the token and the first connection, outside the measurement
-            thread0, process0, wall0 = time.thread_time(), time.process_time(), time.perf_counter()
-            report = Deliverer(sessions, gateway).run()
-            wall = time.perf_counter() - wall0
-            thread, process = time.thread_time() - thread0, time.process_time() - process0
-            connections = tls_connections(gateway)
-            gateway.close()
-            engine.dispose()
+            url = f"sqlite:///{Path(directory) / 'rollout.db'}"
+            with fast_sqlite_commits(url):  # as the simulation opens its database
+                engine = make_engine(url)
+                upgrade(engine)
+                sessions = session_factory(engine)
+                queue_mails(sessions, messages, message)
+                gateway = O365Gateway(gateway_settings(emulator, PACE))
+                gateway.check_access()  # the token and the first connection, outside the measurement
+                thread0, process0, wall0 = time.thread_time(), time.process_time(), time.perf_counter()
+                report = Deliverer(sessions, gateway).run()
+                wall = time.perf_counter() - wall0
+                thread, process = time.thread_time() - thread0, time.process_time() - process0
+                connections = tls_connections(gateway)
+                gateway.close()
+                engine.dispose()
         seen = ServerView.of(emulator, messages)
     finally:
         emulator.stop()

@@ -40,14 +40,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from _support import ORGANISER, ServerView, gateway_settings, max_in_window, recipient, start_emulator
+from _support import (
+    ORGANISER,
+    ServerView,
+    gateway_settings,
+    max_in_window,
+    queue_mails,
+    recipient,
+    start_emulator,
+)
 
 from rollout.db.migrate import upgrade
-from rollout.db.session import make_engine, session_factory, unit_of_work
+from rollout.db.session import make_engine, session_factory
 from rollout.m365.gateway import O365Gateway
 from rollout.outbound.delivery import Deliverer
 from rollout.outbound.gateway import MailSpec, Recipient
-from rollout.outbound.outbox import Intent, enqueue, mail_payload
 
 TARGET_RATIO = 0.95
 
@@ -99,12 +106,7 @@ def run_rollout(messages: int, pace: int) -> Result:
         engine = make_engine(url)
         upgrade(engine)
         sessions = session_factory(engine)
-        intents = [
-            Intent(f"bench/{n}", "mail", "bench", mail_payload(message(n)), recipients=(recipient(n),))
-            for n in range(messages)
-        ]
-        with unit_of_work(sessions) as session:
-            enqueue(session, intents)
+        queue_mails(sessions, messages, message)
         gateway = O365Gateway(gateway_settings(emulator, pace))
         started = time.monotonic()
         report = Deliverer(sessions, gateway).run()
