@@ -44,12 +44,12 @@ from _support import (
     ORGANISER,
     ServerView,
     gateway_settings,
-    max_in_window,
     queue_mails,
     recipient,
     start_emulator,
 )
 
+from graph_emulator.requestlog import most_in_window
 from rollout.db.migrate import upgrade
 from rollout.db.session import make_engine, session_factory
 from rollout.m365.gateway import O365Gateway
@@ -184,7 +184,7 @@ def table(results: list[Result]) -> str:
         ("throughput / limit", *(ratio_cell(r) for r in results)),
         (
             f"max sends in any 60 s (limit {results[0].pace})",
-            *(str(max_in_window(r.seen.sends)) for r in results),
+            *(str(most_in_window(r.seen.sends)) for r in results),
         ),
         ("429 responses", *(str(r.seen.throttled) for r in results)),
         ("failed sends (sender's view)", *(str(r.sender_failures) for r in results)),

@@ -24,8 +24,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from _support import ServerView, gateway_settings, max_in_window, recipient, start_emulator
+from _support import ServerView, gateway_settings, recipient, start_emulator
 
+from graph_emulator.requestlog import most_in_window
 from rollout.m365.gateway import O365Gateway
 from rollout.m365.retry import RetryPolicy
 from rollout.outbound.gateway import MailSpec, Recipient
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         f"throughput         {rate:.1f}/min overall, {steady:.1f}/min after the first burst of {burst}; "
         f"pace limit {args.pace}/min"
     )
-    print(f"max in any 60 s    {max_in_window(sends)} sends seen by the server (limit {args.pace})")
+    print(f"max in any 60 s    {most_in_window(sends)} sends seen by the server (limit {args.pace})")
     print(f"throttled (429)    {throttled}")
     tokens = stats["token_acquisitions"]
     print(f"token lifetime     {args.token_lifetime:g} s -> {tokens:.0f} token acquisitions")
