@@ -141,36 +141,35 @@ def run_simulation(config: Path, seed: int, data_dir: Path, rollout: Path = ROLL
 
 
 def prefect_floor(directory: Path, template_from: Path, runs: int, tasks: int) -> Floor:
-    """`runs` flow runs of `tasks` no-op tasks on a temporary server set up as the simulation's is, from a copy of
-    the migrated database the simulations kept (a warm start), timed from the server's start."""
-    directory.mkdir(parents=True)
-    for template in template_from.glob(PREFECT_TEMPLATE.format(version="*")):
-        shutil.copyfile(template, directory / template.name)
-    with quiet_prefect_console():
-        started = time.perf_counter()
-        with prefect_api(directory), long_run_collector():  # as the simulation's runs are
-            for _ in range(runs):
-                _empty_run(tasks)
-            return Floor(runs, tasks, time.perf_counter() - started)
+    """`runs` flow runs of `tasks` no-op tasks on a temporary server set up as the simulation's is."""
+    return _timed_floor(directory, template_from, [(runs, tasks, None)])
 
 
 def shaped_floor(directory: Path, template_from: Path, by_kind: dict[str, int]) -> Floor:
     """The simulation's flow runs shaped as the rollout's are (SHAPES: tasks, artifacts, a run name, tags) with no
     work in them, on a server started as prefect_floor's: what the flows' Prefect features cost on their own."""
+    return _timed_floor(directory, template_from, [(n, *SHAPES[kind]) for kind, n in by_kind.items()])
+
+
+def _timed_floor(directory: Path, template_from: Path, batches: list[tuple[int, int, int | None]]) -> Floor:
+    """Runs (count, tasks, artifacts: None for the plain no-op flow) on a temporary server started from a copy of
+    the migrated database the simulations kept (a warm start), under the simulation's collector settings, timed
+    from the server's start."""
     directory.mkdir(parents=True)
     for template in template_from.glob(PREFECT_TEMPLATE.format(version="*")):
         shutil.copyfile(template, directory / template.name)
-    runs = sum(by_kind.values())
+    runs = sum(count for count, _, _ in batches)
+    mean_tasks = round(sum(count * tasks for count, tasks, _ in batches) / runs)
     with quiet_prefect_console():
         started = time.perf_counter()
-        with prefect_api(directory), long_run_collector():
-            for kind, count in by_kind.items():
-                tasks, artifacts = SHAPES[kind]
+        with prefect_api(directory), long_run_collector():  # as the simulation's runs are
+            for count, tasks, artifacts in batches:
                 for _ in range(count):
-                    _shaped_run(tasks, artifacts)
-            return Floor(
-                runs, round(sum(SHAPES[k][0] * n for k, n in by_kind.items()) / runs), time.perf_counter() - started
-            )
+                    if artifacts is None:
+                        _empty_run(tasks)
+                    else:
+                        _shaped_run(tasks, artifacts)
+            return Floor(runs, mean_tasks, time.perf_counter() - started)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
