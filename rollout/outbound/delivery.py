@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,6 +51,31 @@ MAX_ATTEMPTS = 8
 
 _OUTBOX = models.Base.metadata.tables[models.OutboundMessage.__tablename__]
 _WORKSHOP = models.Base.metadata.tables[models.Workshop.__tablename__]
+_DUE = (
+    _OUTBOX.c.status.in_(("pending", "sending")),
+    or_(_OUTBOX.c.not_before.is_(None), _OUTBOX.c.not_before <= bindparam("now")),
+)
+# Built once, as plain Core statements over the tables: a claim is two or three statements per message, and
+# building them (or loading the row as an ORM object) anew each time cost more than the statements themselves.
+_NEXT_DUE = (
+    select(
+        _OUTBOX.c.id,
+        _OUTBOX.c.kind,
+        _OUTBOX.c.idempotency_key,
+        _OUTBOX.c.attempts,
+        _OUTBOX.c.stale_after,
+        _OUTBOX.c.workshop_id,
+        _OUTBOX.c.payload,
+    )
+    .where(*_DUE, _OUTBOX.c.id.not_in(bindparam("skipped", expanding=True)))
+    .order_by(_OUTBOX.c.id)
+    .limit(1)
+)
+_EVENT_ID = select(_WORKSHOP.c.event_id).where(_WORKSHOP.c.id == bindparam("workshop_id"))
+_CLAIM = (
+    update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id")).values(status="sending", attempts=bindparam("attempts"))
+)
+_DUE_COUNT = select(func.count(_OUTBOX.c.id)).where(*_DUE)
 
 
 class LeaseHeld(RuntimeError):
@@ -158,23 +183,24 @@ class Deliverer:
         committed before the gateway is called."""
         now = self.clock()
         with unit_of_work(self.sessions) as session:
-            query = select(models.OutboundMessage).where(*self._due_filter(now))
-            if skipped:
-                query = query.where(models.OutboundMessage.id.not_in(skipped))
-            row = session.scalars(query.order_by(models.OutboundMessage.id).limit(1)).first()
+            row = session.execute(_NEXT_DUE, {"now": now, "skipped": sorted(skipped)}).first()
             if row is None:
                 return None
-            row_id = row.id
-            if row.stale_after and now > row.stale_after:
-                row.status, row.last_error = "dropped", f"stale: not delivered before {row.stale_after.isoformat()}"
+            row_id, kind, key, attempts, stale_after, workshop_id, payload = row
+            if stale_after and now > stale_after:
+                stale = f"stale: not delivered before {stale_after.isoformat()}"
+                session.execute(
+                    update(_OUTBOX).where(_OUTBOX.c.id == row_id).values(status="dropped", last_error=stale)
+                )
                 report.dropped += 1
                 return row_id, "dropped"
-            event_id = self._event_id(session, row)
-            if row.kind in ("event.update", "event.cancel") and event_id is None:
-                return row_id, "waiting"  # its create has not been delivered yet
-            row.status, row.attempts = "sending", row.attempts + 1
-            kind, payload, key, first_attempt = row.kind, row.payload, row.idempotency_key, row.attempts == 1
-            workshop_id = row.workshop_id
+            event_id = None
+            if workshop_id is not None and kind in ("event.update", "event.cancel"):
+                event_id = session.execute(_EVENT_ID, {"workshop_id": workshop_id}).scalar_one()
+                if event_id is None:
+                    return row_id, "waiting"  # its create has not been delivered yet
+            session.execute(_CLAIM, {"row_id": row_id, "attempts": attempts + 1})
+            first_attempt = attempts == 0
 
         try:
             provider_id = self._call_gateway(kind, payload, key, event_id, first_attempt=first_attempt)
@@ -215,13 +241,6 @@ class Deliverer:
             return event_id
         # The attempt was committed before this call, so attempt 1 means no earlier call with this key exists.
         return self.gateway.send_mail(mail_spec(payload), idempotency_key=key, first_attempt=first_attempt)
-
-    def _event_id(self, session: Session, row: models.OutboundMessage) -> str | None:
-        """The workshop's event, for the rows that act on it (an update or a cancellation)."""
-        if row.workshop_id is None or row.kind not in ("event.update", "event.cancel"):
-            return None
-        workshop = session.get_one(models.Workshop, row.workshop_id)
-        return workshop.event_id
 
     # The outcome is written by id, as plain UPDATEs of the tables (no ORM bulk-update bookkeeping): the claim
     # already read everything it depends on. Workshop.updated_at's onupdate applies all the same.
@@ -267,16 +286,9 @@ class Deliverer:
 
     # -- queue ---------------------------------------------------------------------------------------------------
 
-    def _due_filter(self, now: dt.datetime) -> list[ColumnElement[bool]]:
-        return [
-            models.OutboundMessage.status.in_(("pending", "sending")),
-            or_(models.OutboundMessage.not_before.is_(None), models.OutboundMessage.not_before <= now),
-        ]
-
     def _due_count(self) -> int:
         with self.sessions() as session:
-            query = select(func.count(models.OutboundMessage.id)).where(*self._due_filter(self.clock()))
-            return session.scalar(query) or 0
+            return session.execute(_DUE_COUNT, {"now": self.clock()}).scalar_one()
 
     def _unsent_count(self) -> int:
         with self.sessions() as session:
