@@ -27,11 +27,13 @@ def make_engine(url: str | None = None) -> Engine:
     url = normalise_url(url or settings.database_url())
     if url.startswith("sqlite"):
         database = make_url(url).database
+        engine = create_engine(url, connect_args={"timeout": 30})
         if database and database != ":memory:" and not database.startswith("file:"):
             # 0600 from the start: it holds partners' names and addresses (SQLite gives its -wal and -shm files the
-            # database's mode).
-            create_private(Path(database))
-        engine = create_engine(url, connect_args={"timeout": 30})
+            # database's mode). Made at the first connection, not here: a command that refuses its arguments
+            # before it reads anything leaves no empty database behind.
+            path = Path(database)
+            event.listen(engine, "do_connect", lambda *_: create_private(path))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -81,3 +81,15 @@ def test_the_first_launch_on_a_fresh_prefect_home_succeeds(tmp_path: Path) -> No
         assert result.returncode == 0, result.stderr[-2000:]
         assert "wave-1: " in result.stdout and "dry run: nothing sent" in result.stdout
     print(f"\nfirst dry-run launch on a fresh Prefect home: {first_s:.1f} s; second (warm): {second_s:.1f} s")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("plan", "wave-9"), ("partners", "import", "no-such-file.csv"), ("attendance", "list", "--wave", "wave-9")],
+)
+def test_a_refused_argument_on_a_fresh_machine_leaves_no_database_behind(tmp_path: Path, args: tuple[str, ...]) -> None:
+    env = fresh_machine(tmp_path)
+    done = rollout(*args, env=env, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "var" / "rollout.db").exists()
