@@ -33,17 +33,25 @@ def checkin_configured() -> bool:
     return bool(os.environ.get("ROLLOUT_CHECKIN_SECRET") or os.environ.get("ROLLOUT_CHECKIN_SECRET_BLOCK", "").strip())
 
 
-def with_checkin_links(context: Mapping[str, Any], contact_id: int | None, *, hub_links: bool) -> dict[str, Any]:
-    """A copy of `context` with the links added (action dicts are copied, never changed in place)."""
-    contact = contact_id if contact_id is not None and _enabled() else None
+def email_links() -> links.Links | None:
+    """The links of one rendering pass (one reconcile's emails): the secret read once. None when links are off."""
+    return links.Links.from_env() if _enabled() else None
+
+
+def with_checkin_links(
+    context: Mapping[str, Any], contact_id: int | None, *, hub_links: bool, issuer: links.Links | None
+) -> dict[str, Any]:
+    """A copy of `context` with the links `issuer` signs added (action dicts are copied, never changed in place).
+    Every link is None without an issuer (links are off) or for a recipient who is not a partner contact."""
     out = dict(context)
+    signed = issuer if contact_id is not None else None
 
     def with_done(action: Any) -> Any:
         if not isinstance(action, Mapping):
             return action
         url = None
-        if contact is not None and action.get("organisation_id") is not None and action.get("id") is not None:
-            url = links.action_done_url(contact, int(action["id"]))
+        if signed and contact_id is not None and action.get("organisation_id") is not None and action.get("id"):
+            url = signed.action_done(contact_id, int(action["id"]))
         return {**action, "done_url": url}
 
     for key in ACTION_KEYS:
@@ -52,14 +60,16 @@ def with_checkin_links(context: Mapping[str, Any], contact_id: int | None, *, hu
     for key in ACTION_LIST_KEYS:
         if isinstance(out.get(key), list | tuple):
             out[key] = [with_done(a) for a in out[key]]
-    out["stage_url"] = out["help_url"] = None
+    out["stage_url"] = out["help_url"] = out["stop_url"] = None
+    if signed is None or contact_id is None:
+        return out
     # The objection link (privacy): every email to a partner contact carries one, whatever else it links to.
-    out["stop_url"] = links.stop_emails_url(contact) if contact is not None else None
+    out["stop_url"] = signed.stop_emails(contact_id)
     hub_id, next_stage = context.get("hub_id"), context.get("next_stage")
-    if contact is not None and hub_links and hub_id is not None:
+    if hub_links and hub_id is not None:
         if next_stage:
-            out["stage_url"] = links.hub_stage_url(contact, int(hub_id), int(next_stage))
-        out["help_url"] = links.hub_help_url(contact, int(hub_id))
+            out["stage_url"] = signed.hub_stage(contact_id, int(hub_id), int(next_stage))
+        out["help_url"] = signed.hub_help(contact_id, int(hub_id))
     return out
 
 

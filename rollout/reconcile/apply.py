@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from rollout.checkin.email_links import email_links
 from rollout.db import models
 from rollout.outbound.outbox import enqueue
 from rollout.programme import progress
@@ -83,8 +84,9 @@ def enqueue_new(session: Session, messages: Sequence[Message], at: dt.datetime) 
     for message in messages:
         if message.key not in already:
             fresh.setdefault(message.key, message)
+    links = email_links() if fresh else None  # the check-in secret read once for all of them
     for chunk in _chunks(list(fresh.values())):
-        added = set(enqueue(session, [m.render() for m in chunk], at=at))
+        added = set(enqueue(session, [m.render(links) for m in chunk], at=at))
         for message in chunk:
             if message.key in added:
                 queued.by_purpose[message.purpose] += 1

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from rollout.checkin.email_links import with_checkin_links
+from rollout.checkin.links import Links
 from rollout.config.schema import Lcp, Programme
 from rollout.outbound.emails import local_when, long_date, render, short_when
 from rollout.outbound.gateway import MailSpec, Recipient
@@ -41,13 +42,16 @@ class Message:
     workshop_id: int | None = None
     stale_after: dt.datetime | None = None  # the deliverer drops it after this moment
 
-    def render_context(self) -> dict[str, Any]:
-        """The template's context: the decider's, with the recipient's check-in links (rollout.checkin)."""
-        return with_checkin_links(self.context, self.to.contact_id, hub_links=self.purpose == "escalation")
+    def render_context(self, links: Links | None) -> dict[str, Any]:
+        """The template's context: the decider's, with the recipient's check-in links (rollout.checkin), signed by
+        `links` (None: links are off)."""
+        return with_checkin_links(
+            self.context, self.to.contact_id, hub_links=self.purpose == "escalation", issuer=links
+        )
 
-    def render(self) -> Intent:
+    def render(self, links: Links | None) -> Intent:
         # Rendered once, when queued: the check-in links issued here are the ones the recipient gets.
-        email = render(self.template, **self.render_context())
+        email = render(self.template, **self.render_context(links))
         mail = MailSpec(
             to=(Recipient(self.to.name, self.to.email),), subject=email.subject, text=email.text, html=email.html
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rollout.checkin.email_links import email_links
 from rollout.config import Programme
 from rollout.outbound.emails import render
 from rollout.reconcile import decide_messages
@@ -36,7 +37,7 @@ def by_contact(messages: list[Message]) -> dict[int | None, Message]:
 
 
 def text_of(message: Message) -> str:
-    email = render(message.template, **message.render_context())
+    email = render(message.template, **message.render_context(email_links()))
     return email.subject + "\n" + email.text
 
 

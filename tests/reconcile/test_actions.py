@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rollout.checkin.email_links import email_links
 from rollout.config import Programme
 from rollout.reconcile.actions import OverdueMark, action_reminders, overdue_marks, overdue_notices
 from tests.reconcile.builders import World, d, local
@@ -31,7 +32,7 @@ def test_a_reminder_is_stale_after_the_due_date(world: World, programme: Program
     assert message.stale_after == local(d("2022-11-09"), 0)
     assert message.context["action"]["id"] == action.id
     assert message.context["working_days_left"] == 2
-    assert "in 2 working days" in message.render().payload["text"]
+    assert "in 2 working days" in message.render(email_links()).payload["text"]
 
 
 def test_organisation_actions_remind_every_active_contact(world: World, programme: Programme) -> None:
@@ -85,7 +86,7 @@ def test_the_owner_is_told_when_the_action_is_marked_overdue(world: World, progr
     ]
     assert {m.stale_after for m in messages} == {None}
     assert messages[0].context["overdue_since"] == d("2022-12-07")
-    rendered = messages[0].render().payload
+    rendered = messages[0].render(email_links()).payload
     assert rendered["subject"] == 'Overdue: "Do the thing" was due Tuesday 6 December 2022'
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rollout.checkin.email_links import email_links
 from rollout.config import Programme
 from rollout.reconcile.follow_ups import follow_up_messages, new_actions
 from tests.reconcile.builders import World, d, local
@@ -113,7 +114,7 @@ def test_follow_up_email_renders_due_dates_and_escapes_partner_text(world: World
     world.action(workshop, "2022-12-06", org)
     now = local(d("2022-11-16"))
     (message,) = follow_up_messages(world.snapshot(now), programme, now)
-    payload = message.render().payload
+    payload = message.render(email_links()).payload
     assert "Smith & <Sons> (Central)" in payload["text"]
     assert "Smith &amp; &lt;Sons&gt;" in payload["html"] and "<Sons>" not in payload["html"]
     assert "due Tuesday 6 December 2022" in payload["text"]
@@ -139,7 +140,7 @@ def test_the_follow_up_is_worded_for_how_the_person_replied(
     world.action(workshop, "2022-12-06", org)
     now = local(d("2022-11-16"))
     (message,) = follow_up_messages(world.snapshot(now), programme, now)
-    payload = message.render().payload
+    payload = message.render(email_links()).payload
     assert message.context["response"] == response
     assert opening in payload["text"]
     assert opening.replace("workshop Workshop 2", "workshop <strong>Workshop 2</strong>") in payload["html"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rollout.checkin.email_links import email_links
 from rollout.config import Programme
 from rollout.reconcile.reminders import workshop_reminders
 from rollout.reconcile.state import WorkshopRow
@@ -91,7 +92,7 @@ def test_a_moved_workshop_is_reminded_for_its_new_date(world: World, programme: 
     now = local(d("2022-10-11"))
     (message,) = workshop_reminders(world.snapshot(now), programme, now)
     assert ":2022-10-25:" in message.key
-    payload = message.render().payload
+    payload = message.render(email_links()).payload
     assert payload["subject"].endswith(", Tue 25 Oct 10:00")  # what and when, short enough for a subject
     assert "Tuesday 25 October 2022, 10:00–12:00 (UK time)" in payload["text"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 
+from rollout.checkin.email_links import email_links
 from rollout.config import Programme
 from rollout.reconcile.stalls import (
     NO_PROGRESS,
@@ -158,7 +159,7 @@ def test_programme_manager_email_names_the_escalation_and_how_to_stop_it(world: 
     assert message.to.email == "programme.manager@example.org"
     assert notice.key == "escalation:1:level-3"
     assert message.key == "escalation:1:level-3:programme.manager@example.org"
-    payload = message.render().payload
+    payload = message.render(email_links()).payload
     assert payload["subject"] == "Escalation #1: Late Hub (Central) is stalled (overdue actions)"
     assert "rollout escalations ack 1" in payload["text"]
     assert "- Self-assessment (due Thursday 29 December 2022)" in payload["text"]
@@ -171,7 +172,7 @@ def test_hub_contacts_are_asked_whether_they_need_help(world: World, programme: 
     world.escalation(world.hub_of(org), NO_PROGRESS, "2022-11-30")
     now = local(d("2022-11-30"))
     (notice,) = escalation_notices(world.snapshot(now), programme, now)
-    payload = notice.messages[0].render().payload
+    payload = notice.messages[0].render(email_links()).payload
     assert payload["subject"] == "Can we help? Slow <Hub>'s Digital Health Hub"
     assert "has been at stage 1 (Universal digital inclusion) since Wednesday 31 August 2022" in payload["text"]
     assert "the LCP lead will be told from Wednesday 7 December 2022" in payload["text"]
@@ -212,7 +213,7 @@ def test_an_lcp_lead_gets_one_email_a_day_listing_every_stalled_hub_with_its_con
     messages = {m.key: m for n in notices for m in n.messages}
     assert list(messages) == ["escalations:lead:2022-12-07:central.lead@example.org"]  # deterministic, per day
     assert {n.key for n in notices} == set(messages)  # both levels are recorded under the one email
-    email = next(iter(messages.values())).render().payload
+    email = next(iter(messages.values())).render(email_links()).payload
     assert email["subject"] == "2 hubs in Central need your support: Quiet <Hub>; Slow Hub"
     for person in (*world.people_of(slow), *world.people_of(quiet)):
         assert f"{person.name} <{person.email}>" in email["text"]
