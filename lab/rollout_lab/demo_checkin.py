@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import select
@@ -19,20 +19,23 @@ from rollout.db import models
 from rollout.db.session import make_engine, session_factory
 from rollout.services import build_services
 from rollout.settings import Settings
-from rollout_lab.simulation.world import environment_variables, free_port
+from rollout_lab.simulation.world import CheckinPage, environment_variables, free_port
 
 
-def show_checkin_link(database_url: str, config_path: Path, *, wait: bool | None = None) -> str | None:
-    """Start the page on loopback, prove one partner's link opens it, print the link; returns the link."""
+def show_checkin_link(
+    database_url: str, config_path: Path, page: CheckinPage | None = None, *, wait: bool | None = None
+) -> str | None:
+    """Start the page on loopback, prove one partner's link opens it, print the link; returns the link. `page`: the
+    address and secret the simulated emails' links use (default: a new port and secret). The secret is the demo's
+    only: its links stop working when the demo ends."""
     import uvicorn
 
-    port = free_port()
-    settings: dict[str, str | None] = {
-        "ROLLOUT_DATABASE_URL": database_url,
-        "ROLLOUT_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        # A secret for this demo only: the demo's links stop working when it ends.
-        "ROLLOUT_CHECKIN_SECRET": secrets.token_urlsafe(32),
-    }
+    emails_link_here = page is not None
+    page = page or CheckinPage(public_url=f"http://127.0.0.1:{free_port()}")
+    port = urlsplit(page.public_url).port
+    if port is None:
+        raise ValueError(f"the check-in page's address {page.public_url} names no port")
+    settings = {"ROLLOUT_DATABASE_URL": database_url, **page.environment()}
     with environment_variables(settings):
         engine = make_engine(database_url)
         sessions = session_factory(engine)
@@ -67,13 +70,20 @@ def show_checkin_link(database_url: str, config_path: Path, *, wait: bool | None
                 if time.monotonic() > deadline or not thread.is_alive():
                     raise RuntimeError("the check-in page did not start")
                 time.sleep(0.05)
-            page = httpx.get(link, timeout=10)
-            page.raise_for_status()
+            httpx.get(link, timeout=10).raise_for_status()
             console.print(
                 f'Check-in page running at http://127.0.0.1:{port}. {contact.name}\'s "Mark as done" link for '
                 f'"{action.title}" (it opens a confirmation page; nothing is recorded until the button is pressed):'
             )
             console.print(link, markup=False, highlight=False, soft_wrap=True)
+            if emails_link_here:
+                console.print(
+                    "The links in the simulated partners' emails (the .eml files above) open this page too, while it "
+                    "runs.",
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
             if wait if wait is not None else sys.stdin.isatty():
                 input("Press Enter to stop the check-in page ... ")
             else:

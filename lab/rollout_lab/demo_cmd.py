@@ -19,14 +19,14 @@ from rollout.cli.common import ConfigOption, console
 
 if TYPE_CHECKING:  # the simulation imports Prefect: loaded only when the demo runs, not for `rollout --help`
     from rollout_lab.simulation import Result
-    from rollout_lab.simulation.world import World
+    from rollout_lab.simulation.world import CheckinPage, World
 
 
 def demo(config: ConfigOption = None) -> None:
     """Check the Leeds programme, show wave 1's plan, then run all three waves in simulated time (two to three
     minutes) and say where to look. Exits 1 if any message was lost or delivered twice."""
     from rollout_lab.simulate_cmd import run_simulation
-    from rollout_lab.simulation.world import default_directory
+    from rollout_lab.simulation.world import CheckinPage, default_directory, free_port
 
     config_path = config or settings.config_path()
     directory = default_directory()
@@ -39,14 +39,16 @@ def demo(config: ConfigOption = None) -> None:
         plan_cmd.plan(world.programme.waves[0].id, plan_cmd.PlanFormat.table, config_path)
         console.rule("3. The whole programme, simulated")
 
-    result = run_simulation(config_path, directory, on_ready=show_plan)
+    # The check-in page the demo starts at its end: the simulated emails' links point at it and open it.
+    page = CheckinPage(public_url=f"http://127.0.0.1:{free_port()}")
+    result = run_simulation(config_path, directory, on_ready=show_plan, checkin=page)
     console.rule("4. Where to look")
-    where_to_look(result, config_path)
+    where_to_look(result, config_path, page)
     if not result.ok:
         raise typer.Exit(1)
 
 
-def where_to_look(result: Result, config_path: Path) -> None:
+def where_to_look(result: Result, config_path: Path, page: CheckinPage | None = None) -> None:
     from rollout_lab.demo_checkin import show_checkin_link
     from rollout_lab.simulation.world import environment_variables
 
@@ -85,7 +87,7 @@ def where_to_look(result: Result, config_path: Path) -> None:
     with environment_variables({"ROLLOUT_DATABASE_URL": url}):
         status_cmd.status(config_path)
     console.rule("5. Partners answer from the email")
-    show_checkin_link(url, config_path)
+    show_checkin_link(url, config_path, page)
 
 
 def preview_lcp_name(config_path: Path) -> str:

@@ -17,7 +17,7 @@ from rollout.errors import InputError
 
 if TYPE_CHECKING:  # the simulation imports Prefect: loaded only when a simulation runs, not for `rollout --help`
     from rollout_lab.simulation import Result
-    from rollout_lab.simulation.world import World
+    from rollout_lab.simulation.world import CheckinPage, World
 
 
 def parse_day(text: str | None, option: str) -> dt.date | None:
@@ -60,12 +60,13 @@ def run_simulation(
     seed: int = 1,
     every_day: bool = False,
     on_ready: Callable[[World], None] | None = None,
+    checkin: CheckinPage | None = None,
 ) -> Result:
     """Run it, printing the timeline as it goes and the totals at the end."""
     from rollout_lab.simulation import Options, simulate
     from rollout_lab.simulation.report import render_totals
 
-    options = Options(config_path, directory, first=first, last=last, seed=seed, every_day=every_day)
+    options = Options(config_path, directory, first=first, last=last, seed=seed, every_day=every_day, checkin=checkin)
 
     def say(line: str) -> None:
         console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -37,7 +37,7 @@ from rollout_lab.simulation.due import Observation, observe, reasons_to_run, wit
 from rollout_lab.simulation.engine import Engine, FlowEngine
 from rollout_lab.simulation.ledger import DeliveryCheck, check_delivery
 from rollout_lab.simulation.report import Month, RunRecord, Totals, emails_between, month_start, next_month, totals
-from rollout_lab.simulation.world import World, long_run_collector, simulated_world
+from rollout_lab.simulation.world import CheckinPage, World, long_run_collector, simulated_world
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository: lab/rollout_lab/simulation/runner.py
 
@@ -52,6 +52,7 @@ class Options:
     partners_csv: Path | None = None  # default: sample_partners.csv next to the config, else the repository's
     database_url: str | None = None  # default: a SQLite file in `directory`
     every_day: bool = False  # run the reconcile every day, not only on days with something due
+    checkin: CheckinPage | None = None  # where the emails' check-in links point (default: the simulation's own)
 
 
 @dataclass
@@ -242,6 +243,7 @@ def simulate(
             database_url=options.database_url,
             seed=options.seed,
             start=start,
+            checkin=options.checkin,
         ) as world,
     ):
         contacts = import_sample(world, partners_csv, partners)

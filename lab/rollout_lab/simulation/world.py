@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -30,7 +31,7 @@ from rollout.config import Programme
 from rollout.db.migrate import upgrade
 from rollout.db.session import make_engine, session_factory
 from rollout.services import Services, build_services
-from rollout.settings import Settings
+from rollout.settings import DEFAULT_CHECKIN_PUBLIC_URL, Settings
 
 # Files and folders the simulation owns in its directory; anything else there is left alone. The migrated empty
 # Prefect database (PREFECT_TEMPLATE) is kept: migrating a new one takes most of the temporary server's start.
@@ -63,6 +64,25 @@ _QUIET_SERVER = {
     "PREFECT_SERVER_SERVICES_EVENT_LOGGER_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "false",
 }
+
+
+@dataclass(frozen=True)
+class CheckinPage:
+    """Where the simulated emails' check-in links point and the secret that signs them: the simulation's own, never
+    the user's (its emails are files on disk). Links are issued as the emails are queued and work for
+    ROLLOUT_CHECKIN_TOKEN_DAYS from then, so while a page with this address and secret runs (the demo starts one
+    at its end) the "Mark as done" links in the simulated mailboxes open it."""
+
+    public_url: str = DEFAULT_CHECKIN_PUBLIC_URL
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+
+    def environment(self) -> dict[str, str | None]:
+        return {
+            "ROLLOUT_PUBLIC_URL": self.public_url,
+            "ROLLOUT_CHECKIN_SECRET": self.secret,
+            "ROLLOUT_CHECKIN_SECRET_BLOCK": None,
+            "ROLLOUT_CHECKIN_PREVIOUS_SECRET": None,
+        }
 
 
 @dataclass
@@ -304,9 +324,11 @@ def simulated_world(
     database_url: str | None = None,
     seed: int = 1,
     start: dt.datetime,
+    checkin: CheckinPage | None = None,
 ) -> Iterator[World]:
     """Everything the simulation needs, for the duration of the block. `database_url`: an empty (or freshly
-    migrated) database to use instead of the directory's SQLite file (the test suite's PostgreSQL lane)."""
+    migrated) database to use instead of the directory's SQLite file (the test suite's PostgreSQL lane).
+    `checkin`: where the emails' check-in links point (default: the page's loopback address, a new secret)."""
     clear_directory(directory)
     url = database_url or f"sqlite:///{directory.resolve() / 'rollout.db'}"
     organiser = programme.programme.organiser_mailbox
@@ -330,6 +352,7 @@ def simulated_world(
             "ROLLOUT_DATABASE_URL": url,
             "ROLLOUT_CONFIG": str(config_path),
             "ROLLOUT_SEND_PACE": SEND_PACE,
+            **(checkin or CheckinPage()).environment(),
         }
         stack.enter_context(environment_variables(settings))
         sessions = session_factory(engine)
