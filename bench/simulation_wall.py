@@ -11,6 +11,12 @@ runs, before any of the rollout's own work. Absolute times differ between machin
 the two, measured in one run, does not. A shared machine's speed drifts by 10-20 % within minutes, so the floor is
 measured twice, after the first simulation and after the last, and the ratio uses their mean.
 
+Two further floors say how much of the gap the rollout could ever close: the same flow runs shaped as the rollout's
+(their tasks, artifacts, run names and tags, with no work in them), and the simulation's outbox delivered alone
+(as many mails as it sent, through the Deliverer and the real O365 gateway to an emulator in this process,
+bench/delivery_cost.py). Their sum, the required floor, is what the flows' Prefect features and the exactly-once
+delivery cost before any reconcile, digest or partner is simulated.
+
 Usage:
     .venv/bin/python bench/simulation_wall.py                 # two simulations (cold, warm), then the floor
     .venv/bin/python bench/simulation_wall.py --runs 1 --max-ratio 1.5
@@ -35,6 +41,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from delivery_cost import one_round as delivery_round
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
@@ -100,6 +107,7 @@ class Simulated:
     runs_line: str
     by_kind: dict[str, int]  # flow runs of each flow
     totals: str  # the command's totals, minus its timings: the same seed must give the same lines
+    sent: int  # outbox rows sent
     duplicates: int
     lost: int
     exit_code: int
@@ -134,6 +142,7 @@ def run_simulation(config: Path, seed: int, data_dir: Path, rollout: Path = ROLL
         runs_line=runs_line,
         by_kind={kind: int(n) for n, kind in re.findall(r"(\d+) (launch-wave|reconcile|weekly-digest)", runs_line)},
         totals=re.sub(r"Totals \(simulated \d+ days in [\d.]+ s\)", "", out[out.find("Totals (") :]),
+        sent=int(number(r"outbox: [^\n]*sent ([\d,]+)").replace(",", "")),
         duplicates=int(number(r"duplicates: (\d+)")),
         lost=int(number(r"lost: (\d+)")),
         exit_code=done.returncode,
@@ -214,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         measure_floor()
         print("Prefect floor shaped as the rollout's flows ...", flush=True)
         shaped = shaped_floor(Path(temporary) / "shaped", simulation_dir, results[0].by_kind)
+        print(f"The simulation's {results[0].sent:,} outbox messages delivered alone ...", flush=True)
+        delivered = delivery_round(results[0].sent)
     floor = Floor(floors[0].runs, args.tasks, sum(f.seconds for f in floors) / len(floors))
     print()
     for n, result in enumerate(results):
@@ -234,6 +245,17 @@ def main(argv: list[str] | None = None) -> int:
         f"Prefect floor shaped as the rollout's flows (same runs; {shapes}; run names, tags): "
         f"{shaped.seconds:.1f} s ({shaped.seconds / floor.seconds:.2f}x the floor)"
     )
+    delivery_s = delivered["wall_ms"] * results[0].sent / 1000
+    required = shaped.seconds + delivery_s
+    print(
+        f"Delivery alone: {results[0].sent:,} mails through the Deliverer and the O365 gateway, pacing off: "
+        f"{delivery_s:.1f} s ({delivered['wall_ms']:.1f} ms a message; {delivered['delivered']:,} delivered, "
+        f"{delivered['duplicates']} duplicated, {delivered['lost']} lost)"
+    )
+    print(
+        f"Required floor (shaped floor + delivery alone): {required:.1f} s ({required / floor.seconds:.2f}x the "
+        "floor): the flows' Prefect features and delivery, before any reconcile, digest or partner"
+    )
     warm = results[-1]
     ratio = warm.simulated / floor.seconds
     problems = [
@@ -243,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if any(r.totals != results[0].totals for r in results):
         problems.append("the runs' totals differ for the same seed")
+    if delivered["delivered"] != results[0].sent or delivered["duplicates"] or delivered["lost"]:
+        problems.append("delivery alone: not every message was delivered exactly once")
     if ratio > args.max_ratio:
         problems.append(f"{ratio:.2f}x the floor > {args.max_ratio:.2f}x")
     print(
