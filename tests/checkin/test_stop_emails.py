@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,3 +90,27 @@ def test_a_stop_link_for_someone_else_is_refused(page: Page, world: World, sessi
     response = page.post(forged)
     assert response.status_code == 410
     assert opted_out(sessions, world.bob) == (None, False)
+
+
+@pytest.mark.parametrize("width", [1000, 360])
+def test_the_keep_invitations_box_sits_beside_its_words_and_they_tick_it_in_chromium(
+    page: Page, world: World, width: int
+) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+        try:
+            tab = browser.new_page(viewport={"width": width, "height": 800})
+            assert tab.goto(page.base_url + page.path(links.stop_emails_url(world.alice))).status == 200
+            box = tab.locator("#keep_calendar").bounding_box()
+            words = tab.locator("label[for=keep_calendar]").bounding_box()
+            assert box is not None and words is not None
+            assert box["width"] >= 24 and box["height"] >= 24  # a target a thumb can hit
+            assert words["x"] > box["x"] + box["width"]  # beside it, not on a line of its own
+            assert words["y"] < box["y"] + box["height"] and box["y"] < words["y"] + words["height"]
+            tab.click("label[for=keep_calendar]")
+            assert tab.is_checked("#keep_calendar")
+        finally:
+            browser.close()
