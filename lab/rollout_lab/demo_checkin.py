@@ -76,15 +76,15 @@ def show_checkin_link(
                 f'"{action.title}" (it opens a confirmation page; nothing is recorded until the button is pressed):'
             )
             console.print(link, markup=False, highlight=False, soft_wrap=True)
-            if emails_link_here:
-                console.print(
-                    "The links in the simulated partners' emails (the .eml files above) open this page too, while it "
-                    "runs.",
-                    markup=False,
-                    highlight=False,
-                    soft_wrap=True,
-                )
             if wait if wait is not None else sys.stdin.isatty():
+                if emails_link_here:
+                    console.print(
+                        "The links in the simulated partners' emails (the .eml files above) open this page too, "
+                        "while it runs.",
+                        markup=False,
+                        highlight=False,
+                        soft_wrap=True,
+                    )
                 input("Press Enter to stop the check-in page ... ")
             else:
                 console.print("(Not a terminal, so the page stops now; `rollout checkin serve` runs it for good.)")
