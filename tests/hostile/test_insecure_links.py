@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rollout.checkin.email_links import with_checkin_links
+from rollout.checkin.email_links import email_links, with_checkin_links
 from rollout.errors import InputError
 
 SECRET = "a-check-in-secret-of-at-least-32-characters"
@@ -42,7 +42,7 @@ def test_emails_to_the_real_tenant_refuse_insecure_links(
     if public_url:
         links_on.setenv("ROLLOUT_PUBLIC_URL", public_url)
     with pytest.raises(InputError) as refused:
-        with_checkin_links(CONTEXT, contact_id=7, hub_links=True)
+        email_links()  # before any email of the run is rendered
     assert refused.value.source == "ROLLOUT_PUBLIC_URL"
     assert words in str(refused.value)
     assert "ROLLOUT_ALLOW_INSECURE_LINKS=1" in str(refused.value)
@@ -61,5 +61,5 @@ def test_secure_links_explicit_permission_and_emulator_runs_are_allowed(
 ) -> None:
     for name, value in env.items():
         links_on.setenv(name, value)
-    out = with_checkin_links(CONTEXT, contact_id=7, hub_links=True)
+    out = with_checkin_links(CONTEXT, contact_id=7, hub_links=True, issuer=email_links())
     assert out["help_url"].startswith(prefix)

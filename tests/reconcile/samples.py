@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rollout.checkin.email_links import email_links
 from rollout.config import Programme
 from rollout.reconcile.actions import action_reminders, overdue_marks, overdue_notices
 from rollout.reconcile.follow_ups import follow_up_messages
@@ -27,7 +28,8 @@ def _world() -> World:
 
 def _one(messages: list[Message]) -> dict[str, Any]:
     assert messages, "the sample world decided no message"
-    return messages[0].render_context()  # with the check-in link keys (None unless a check-in secret is set)
+    # With the check-in link keys (None unless a check-in secret is set).
+    return messages[0].render_context(email_links())
 
 
 def no_response(programme: Programme) -> dict[str, Any]:
@@ -84,7 +86,7 @@ def escalation_lead(programme: Programme) -> dict[str, Any]:
     now = local(d("2022-12-14"))
     notices = escalation_notices(world.snapshot(now), programme, now)
     (message,) = {m.key: m for n in notices for m in n.messages}.values()
-    return message.render_context()
+    return message.render_context(email_links())
 
 
 RECONCILE_SAMPLES: dict[str, Callable[[Programme], dict[str, Any]]] = {
