@@ -19,7 +19,7 @@ from rollout.db import models
 from rollout.db.session import make_engine, session_factory
 from rollout.services import build_services
 from rollout.settings import Settings
-from rollout_lab.simulation.world import CheckinPage, environment_variables, free_port
+from rollout_lab.simulation.world import CheckinPage, environment_variables
 
 
 def show_checkin_link(
@@ -31,7 +31,7 @@ def show_checkin_link(
     import uvicorn
 
     emails_link_here = page is not None
-    page = page or CheckinPage(public_url=f"http://127.0.0.1:{free_port()}")
+    page = page or CheckinPage.on_free_port()
     port = urlsplit(page.public_url).port
     if port is None:
         raise ValueError(f"the check-in page's address {page.public_url} names no port")

@@ -26,7 +26,7 @@ def demo(config: ConfigOption = None) -> None:
     """Check the Leeds programme, show wave 1's plan, then run all three waves in simulated time (two to three
     minutes) and say where to look. Exits 1 if any message was lost or delivered twice."""
     from rollout_lab.simulate_cmd import run_simulation
-    from rollout_lab.simulation.world import CheckinPage, default_directory, free_port
+    from rollout_lab.simulation.world import CheckinPage, default_directory
 
     config_path = config or settings.config_path()
     directory = default_directory()
@@ -40,7 +40,7 @@ def demo(config: ConfigOption = None) -> None:
         console.rule("3. The whole programme, simulated")
 
     # The check-in page the demo starts at its end: the simulated emails' links point at it and open it.
-    page = CheckinPage(public_url=f"http://127.0.0.1:{free_port()}")
+    page = CheckinPage.on_free_port()
     result = run_simulation(config_path, directory, on_ready=show_plan, checkin=page)
     console.rule("4. Where to look")
     where_to_look(result, config_path, page)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from rollout import settings
@@ -44,14 +45,14 @@ def with_checkin_links(
     """A copy of `context` with the links `issuer` signs added (action dicts are copied, never changed in place).
     Every link is None without an issuer (links are off) or for a recipient who is not a partner contact."""
     out = dict(context)
-    signed = issuer if contact_id is not None else None
+    done = partial(issuer.action_done, contact_id) if issuer is not None and contact_id is not None else None
 
     def with_done(action: Any) -> Any:
         if not isinstance(action, Mapping):
             return action
         url = None
-        if signed and contact_id is not None and action.get("organisation_id") is not None and action.get("id"):
-            url = signed.action_done(contact_id, int(action["id"]))
+        if done is not None and action.get("organisation_id") is not None and action.get("id") is not None:
+            url = done(int(action["id"]))
         return {**action, "done_url": url}
 
     for key in ACTION_KEYS:
@@ -61,15 +62,15 @@ def with_checkin_links(
         if isinstance(out.get(key), list | tuple):
             out[key] = [with_done(a) for a in out[key]]
     out["stage_url"] = out["help_url"] = out["stop_url"] = None
-    if signed is None or contact_id is None:
+    if issuer is None or contact_id is None:
         return out
     # The objection link (privacy): every email to a partner contact carries one, whatever else it links to.
-    out["stop_url"] = signed.stop_emails(contact_id)
+    out["stop_url"] = issuer.stop_emails(contact_id)
     hub_id, next_stage = context.get("hub_id"), context.get("next_stage")
     if hub_links and hub_id is not None:
         if next_stage:
-            out["stage_url"] = signed.hub_stage(contact_id, int(hub_id), int(next_stage))
-        out["help_url"] = signed.hub_help(contact_id, int(hub_id))
+            out["stage_url"] = issuer.hub_stage(contact_id, int(hub_id), int(next_stage))
+        out["help_url"] = issuer.hub_help(contact_id, int(hub_id))
     return out
 
 

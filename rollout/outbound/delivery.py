@@ -51,8 +51,9 @@ MAX_ATTEMPTS = 8
 
 _OUTBOX = models.Base.metadata.tables[models.OutboundMessage.__tablename__]
 _WORKSHOP = models.Base.metadata.tables[models.Workshop.__tablename__]
+_UNSENT = _OUTBOX.c.status.in_(("pending", "sending"))
 _DUE = (
-    _OUTBOX.c.status.in_(("pending", "sending")),
+    _UNSENT,
     or_(_OUTBOX.c.not_before.is_(None), _OUTBOX.c.not_before <= bindparam("now")),
 )
 # Built once, as plain Core statements over the tables: a claim is two or three statements per message, and
@@ -292,9 +293,7 @@ class Deliverer:
 
     def _unsent_count(self) -> int:
         with self.sessions() as session:
-            unsent = models.OutboundMessage.status.in_(("pending", "sending"))
-            query = select(func.count(models.OutboundMessage.id)).where(unsent)
-            return session.scalar(query) or 0
+            return session.execute(select(func.count(_OUTBOX.c.id)).where(_UNSENT)).scalar_one()
 
     # -- lease ---------------------------------------------------------------------------------------------------
 

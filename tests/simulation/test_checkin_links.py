@@ -20,7 +20,7 @@ from rollout.db.session import make_engine, session_factory
 from rollout.services import build_services
 from rollout.settings import Settings
 from rollout_lab.simulation import Options, simulate
-from rollout_lab.simulation.world import CheckinPage, environment_variables, free_port
+from rollout_lab.simulation.world import CheckinPage, environment_variables
 from tests.backends import PostgresBackend, SqliteBackend
 from tests.conftest import CONFIG
 from tests.simulation.conftest import FIRST, SEED
@@ -54,7 +54,7 @@ def plain_text(path: Path) -> str:
 def test_the_simulated_emails_links_open_the_page_with_the_simulations_address_and_secret(
     prefect_server: str, database_backend: SqliteBackend | PostgresBackend, tmp_path: Path
 ) -> None:
-    page = CheckinPage(public_url=f"http://127.0.0.1:{free_port()}")
+    page = CheckinPage.on_free_port()
     (tmp_path / "database").mkdir()
     url = database_backend.fresh(tmp_path / "database")
     directory = tmp_path / "simulation"

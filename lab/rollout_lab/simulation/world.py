@@ -76,6 +76,11 @@ class CheckinPage:
     public_url: str = DEFAULT_CHECKIN_PUBLIC_URL
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
 
+    @classmethod
+    def on_free_port(cls) -> CheckinPage:
+        """A page on a loopback port nothing listens on yet, with a new secret."""
+        return cls(public_url=f"http://127.0.0.1:{free_port()}")
+
     def environment(self) -> dict[str, str | None]:
         return {
             "ROLLOUT_PUBLIC_URL": self.public_url,
