@@ -47,6 +47,7 @@ def deliver(
     3: the database became unavailable (run it again); 4: another deliverer is running; 5: Microsoft 365 refused
     the app (fix what the message says; nothing was lost)."""
     services = command_services(config)  # closed when the command ends (the engine, the gateway if one was made)
+    gateway = services.gateway  # incomplete ROLLOUT_* settings are refused here, before the database is made
     engine = engine_of(services)
     try:
         database(services)
@@ -56,8 +57,7 @@ def deliver(
         sys.exit(EXIT_DATABASE)
     from rollout.outbound.delivery import Deliverer, DeliveryHalted, DeliveryReport, LeaseHeld  # not for --help
 
-    # The gateway is made on first use: O365/msal load only when there is something to send.
-    deliverer = Deliverer(services.sessions, services.gateway, clock=services.clock)
+    deliverer = Deliverer(services.sessions, gateway, clock=services.clock)
     progress = DeliveryReport()  # the run's own report, as far as it got
 
     def on_progress(report: DeliveryReport, total: int) -> None:

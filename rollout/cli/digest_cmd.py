@@ -37,8 +37,8 @@ def digest(
         if lcp is not None:
             raise InputError("--lcp", ["only applies with --preview: a digest run emails every lead their own LCP"])
         refuse_insecure_links()  # before anything is queued
+        microsoft_365_ready(loaded)  # nothing is stored or queued, the database not even made, unless the app can send
         database(run)
-        microsoft_365_ready(loaded)  # nothing is stored or queued unless the app can send
         from flows.weekly_digest import weekly_digest  # Prefect loads only for commands that run flows
 
         result = weekly_digest(as_of=when, config_path=str(config) if config else None)

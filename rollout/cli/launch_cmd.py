@@ -44,9 +44,9 @@ def launch(
     when = parse_as_of(as_of, loaded.programme.timezone) if as_of else None
     if not dry_run:
         refuse_insecure_links()  # before anything is queued
+        # Before the plan is shown, the flow started or anything written, the database included.
+        microsoft_365_ready(loaded)
     database(run)
-    if not dry_run:
-        microsoft_365_ready(loaded)  # before the plan is shown, the flow started or anything written
     plan(wave, PlanFormat.table, config)
     if (approval if approval is not None else loaded.programme.require_approval) and not dry_run:
         console.print(

@@ -41,9 +41,8 @@ def reconcile(
     loaded = run.programme
     info = loaded.programme
     when = parse_as_of(as_of, info.timezone, loaded.runs.reconcile_time) if as_of else None
-    sessions = database(run)
     if dry_run:
-        result = preview(sessions, loaded, when or run.now())
+        result = preview(database(run), loaded, when or run.now())
         changes = result.changes
         console.print(
             f"would record: {changes.actions_created} follow-up actions, {changes.overdue_marked} overdue marks, "
@@ -58,7 +57,8 @@ def reconcile(
         console.print(table if counts else "would send: nothing")
         return
     refuse_insecure_links()  # before anything is queued
-    microsoft_365_ready(loaded)  # nothing is recorded or queued unless the app can send
+    microsoft_365_ready(loaded)  # nothing is recorded or queued, the database not even made, unless the app can send
+    database(run)
     from flows.reconcile import reconcile as reconcile_flow  # Prefect loads only for commands that run flows
 
     summary = reconcile_flow(as_of=when, config_path=str(config) if config else None)

@@ -93,3 +93,22 @@ def test_a_refused_argument_on_a_fresh_machine_leaves_no_database_behind(tmp_pat
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "var" / "rollout.db").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("deliver",),
+        ("reconcile", "--as-of", "2022-10-04"),
+        ("digest", "--as-of", "2022-10-03"),
+        ("launch", "wave-1", "--no-approval", "--as-of", "2022-09-01"),
+    ],
+)
+def test_sending_without_the_microsoft_365_settings_is_refused_before_a_database_is_made(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    env = {k: v for k, v in fresh_machine(tmp_path).items() if not k.startswith(("ROLLOUT_CLIENT", "ROLLOUT_TENANT"))}
+    done = rollout(*args, env=env, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "ROLLOUT_CLIENT_ID is not set" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "var").exists()
